@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * engine.h - the parametric monitor: runs one spec over an event stream.
+ *
+ * One automaton instance per key (see spec.h), kept in a kmrv_table. The
+ * engine knows nothing of files or reports: it takes kmrv_events and calls
+ * back with verdicts.
+ *
+ * Per event, in this order:
+ *  1. failed allocations (ptr == NULL) and kfree(NULL / ZERO_SIZE_PTR) are
+ *     skipped; tracepoints the spec does not bind are skipped.
+ *  2. groups (spec->group): if another key K' of the event's group holds
+ *     a `latest` state, K' first takes the pseudo-event "other.E" (E the
+ *     event's name) if the spec has it, else "other"; then it releases the
+ *     slot if it left its latest state.
+ *  3. the event's own instance takes its transition. A violation on the
+ *     transition is reported with the instance as it was before the event
+ *     (so a double free shows where the object was allocated and first
+ *     freed). A missing transition leaves the state unchanged.
+ *  4. the instance records the event (alloc: site/time/size/pid, clearing
+ *     the free record; free: the first free after an alloc). If it now
+ *     holds a latest state it takes its group's slot. If its state is
+ *     forgettable it is dropped from the table.
+ * All PIDs' events reach every instance: filters act on reports only.
+ */
+#ifndef KMRV_ENGINE_H
+#define KMRV_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kmrv/event.h"
+#include "kmrv/spec.h"
+#include "kmrv/table.h"
+
+struct kmrv_verdict {
+	const struct kmrv_spec		*spec;
+	int				kind;	/* index in spec->kind_names */
+	/* the event that violated; NULL for an end-of-trace verdict */
+	const struct kmrv_event		*ev;
+	/* the instance before the event (at end: as it ended) */
+	const struct kmrv_instance	*inst;
+	int				from_state, to_state;
+};
+
+typedef void (*kmrv_verdict_fn)(const struct kmrv_verdict *v, void *ctx);
+
+struct kmrv_monitor_stats {
+	uint64_t	steps;		/* events that reached an instance */
+	size_t		live;		/* instances in the table now */
+	size_t		peak_live;
+	size_t		bytes;		/* memory held by the table(s) */
+};
+
+struct kmrv_monitor;
+
+/* NULL on ENOMEM. @fn may be NULL (verdicts only counted by caller). */
+struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,
+				      kmrv_verdict_fn fn, void *ctx);
+
+/* Feed one event. Returns 0, or -1 on ENOMEM (the monitor stays valid). */
+int kmrv_monitor_step(struct kmrv_monitor *m, const struct kmrv_event *ev);
+
+/*
+ * kmrv_monitor_finish - end of trace: every instance in a state with an
+ * `at-end` kind yields a verdict (ev == NULL), in ascending (ptr, pid)
+ * order so output is deterministic.
+ */
+void kmrv_monitor_finish(struct kmrv_monitor *m);
+
+void kmrv_monitor_stats(const struct kmrv_monitor *m,
+			struct kmrv_monitor_stats *st);
+
+void kmrv_monitor_free(struct kmrv_monitor *m);
+
+#endif /* KMRV_ENGINE_H */

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * table.h - the automaton instances, in an open-addressing hash table.
+ *
+ * Written for kmrv rather than taken from a library because it is the
+ * engine's inner loop: one probe sequence per event, entries stored
+ * inline, no allocation per key.
+ *
+ * Invariants (read these before the code):
+ *  - capacity is a power of two; the load factor stays <= 3/4, growth
+ *    doubles and reinserts.
+ *  - the key is (ptr, pid); ptr == 0 marks an empty slot (the engine never
+ *    sees NULL objects: failed allocations and NULL frees are filtered).
+ *  - the home slot is a strong 64-bit mixer of the key, because slab
+ *    addresses are aligned and share their high bits; linear probing.
+ *  - deletion shifts the following entries of the cluster back, so there
+ *    are no tombstones and probe lengths never degrade under churn.
+ *  - a pointer returned by find/insert is valid until the next insert or
+ *    delete on the same table.
+ */
+#ifndef KMRV_TABLE_H
+#define KMRV_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One automaton instance and what the report needs to explain it. */
+struct kmrv_instance {
+	uint64_t	ptr;		/* key: object (0 = empty slot) */
+	int32_t		pid;		/* key: pid, or 0 for `key ptr` specs */
+	uint8_t		state;
+	uint8_t		freed_once;	/* free_* below are set */
+	uint16_t	alloc_cpu;
+	uint64_t	alloc_ts;	/* last alloc of ptr (0: none seen) */
+	uint64_t	alloc_site;
+	uint64_t	alloc_bytes;
+	uint64_t	free_ts;	/* first free after that alloc */
+	uint64_t	free_site;
+	int32_t		alloc_pid;
+	int32_t		free_pid;
+	uint16_t	free_cpu;
+	uint16_t	pad[3];
+};
+
+struct kmrv_table;
+
+/* A table with room for @hint keys before it grows. NULL on ENOMEM. */
+struct kmrv_table *kmrv_table_new(size_t hint);
+void kmrv_table_free(struct kmrv_table *t);
+
+/* The instance for (ptr, pid), or NULL. @ptr must not be 0. */
+struct kmrv_instance *kmrv_table_find(struct kmrv_table *t, uint64_t ptr,
+				      int32_t pid);
+
+/*
+ * kmrv_table_insert - find (ptr, pid), or add it zero-filled with the key
+ * set. *@created tells which. Returns NULL only on ENOMEM.
+ */
+struct kmrv_instance *kmrv_table_insert(struct kmrv_table *t, uint64_t ptr,
+					int32_t pid, bool *created);
+
+/* Remove @inst (a pointer from find/insert); backward-shift deletion. */
+void kmrv_table_delete(struct kmrv_table *t, struct kmrv_instance *inst);
+
+size_t kmrv_table_count(const struct kmrv_table *t);
+size_t kmrv_table_capacity(const struct kmrv_table *t);
+
+/*
+ * kmrv_table_next - iterate: start with *cursor = 0; returns the next
+ * entry or NULL at the end. The table must not change while iterating.
+ */
+struct kmrv_instance *kmrv_table_next(const struct kmrv_table *t,
+				      size_t *cursor);
+
+#endif /* KMRV_TABLE_H */

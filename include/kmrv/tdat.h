@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tdat.h - write trace.dat files (version 6, uncompressed).
+ *
+ * One writer serves the recorder (raw ring-buffer pages copied from
+ * trace_pipe_raw) and the test-fixture generator (events encoded into
+ * pages here). The format is trace-cmd's, documented in its
+ * Documentation/trace-cmd/trace-cmd.dat.v6.5.txt; libtracecmd and
+ * `trace-cmd report` read what this writes. Written by hand because
+ * libtracecmd's output API only records from a live tracefs.
+ *
+ * Per-CPU data is spooled to temporary files next to the output and
+ * assembled by kmrv_tdat_close(), so memory stays bounded while recording.
+ */
+#ifndef KMRV_TDAT_H
+#define KMRV_TDAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct kmrv_tdat_format {
+	const char	*system;	/* "kmem"; "ftrace" for ftrace formats */
+	const char	*text;		/* the format file, as tracefs shows it */
+};
+
+struct kmrv_tdat_meta {
+	int		nr_cpus;
+	unsigned int	page_size;	/* ring-buffer page size, usually 4096 */
+	const char	*header_page;	/* events/header_page text */
+	const char	*header_event;	/* events/header_event text */
+	const struct kmrv_tdat_format *formats;
+	int		nr_formats;
+	const char	*kallsyms;	/* /proc/kallsyms text, or NULL */
+	const char	*printk;	/* printk_formats text, or NULL */
+	const char	*cmdlines;	/* saved_cmdlines text ("pid comm\n"), or NULL */
+	const char	*trace_clock;	/* "[local] global ..." or NULL */
+	const char	*uname;		/* "Linux host 6.x ..." or NULL */
+	const char	*version;	/* writer's version string, or NULL */
+};
+
+struct kmrv_tdat_writer;
+
+/*
+ * kmrv_tdat_create - start a file. Returns NULL with "PATH: reason" in
+ * @err on failure.
+ */
+struct kmrv_tdat_writer *kmrv_tdat_create(const char *path,
+					  const struct kmrv_tdat_meta *meta,
+					  char *err, size_t errlen);
+
+/* Append one raw ring-buffer page (page_size bytes) for @cpu. 0 or -1. */
+int kmrv_tdat_add_page(struct kmrv_tdat_writer *w, int cpu, const void *page);
+
+/*
+ * kmrv_tdat_add_event - encode one record (the event's raw payload,
+ * common fields included) at @ts on @cpu. Timestamps must not go
+ * backwards within a CPU. 0 or -1.
+ */
+int kmrv_tdat_add_event(struct kmrv_tdat_writer *w, int cpu, uint64_t ts,
+			const void *payload, size_t len);
+
+/*
+ * kmrv_tdat_add_lost - @count events were lost on @cpu here: closes the
+ * current page; the next page carries the missed-events flag and the count
+ * (count < 0: flag only, count unknown). 0 or -1.
+ */
+int kmrv_tdat_add_lost(struct kmrv_tdat_writer *w, int cpu, int64_t count);
+
+/* Per-CPU stats text (the per_cpu/cpuN/stats file) for the options. */
+int kmrv_tdat_set_cpu_stats(struct kmrv_tdat_writer *w, int cpu,
+			    const char *text);
+
+/*
+ * kmrv_tdat_close - flush pages, write the file, remove spools.
+ * Returns 0, or -1 with err filled (the partial output is removed).
+ */
+int kmrv_tdat_close(struct kmrv_tdat_writer *w, char *err, size_t errlen);
+
+/* Abandon: remove spools and the partial output. */
+void kmrv_tdat_abort(struct kmrv_tdat_writer *w);
+
+#endif /* KMRV_TDAT_H */
