@@ -56,7 +56,4 @@ const char *kmrv_trace_comm(struct kmrv_trace *t, int pid);
 const char *kmrv_trace_symbolize(struct kmrv_trace *t, uint64_t addr,
 				 char *buf, size_t len);
 
-/* 1 if the file holds any kallsyms, else 0. */
-int kmrv_trace_has_symbols(struct kmrv_trace *t);
-
 #endif /* KMRV_TRACE_H */

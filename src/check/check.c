@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * check.c - one trace through every selected spec.
+ *
+ * The trace is read once; each event goes to one monitor per spec. Lost
+ * events are not fed to the automata (they carry no object) but are
+ * recorded as gaps: a verdict after a gap may be wrong, and the result
+ * says so (complete = false).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kmrv/check.h"
+#include "kmrv/engine.h"
+#include "kmrv/trace.h"
+#include "collect.h"
+
+struct run {
+	const struct kmrv_check_opts	*opts;
+	struct kmrv_trace		*trace;
+	struct kmrv_trace_result	*res;
+	int				nr;
+	struct kmrv_monitor		**monitors;
+	struct collector		**collectors;
+	size_t				cap_gaps;
+};
+
+static int add_gap(struct run *run, const struct kmrv_event *ev)
+{
+	struct kmrv_trace_result *res = run->res;
+
+	if (res->nr_gaps == run->cap_gaps) {
+		size_t cap = run->cap_gaps ? run->cap_gaps * 2 : 16;
+		void *p = realloc(res->gaps, cap * sizeof(*res->gaps));
+
+		if (!p)
+			return -1;
+		res->gaps = p;
+		run->cap_gaps = cap;
+	}
+	res->gaps[res->nr_gaps].cpu = ev->cpu;
+	res->gaps[res->nr_gaps].ts = ev->ts;
+	res->gaps[res->nr_gaps].count = ev->lost;
+	res->nr_gaps++;
+	if (ev->lost < 0)
+		res->lost_unknown++;
+	else
+		res->lost_events += ev->lost;
+	return 0;
+}
+
+static void count_event(struct kmrv_trace_result *res, const struct kmrv_event *ev)
+{
+	res->events++;
+	res->by_tp[ev->tp]++;
+	if (!res->first_ts)
+		res->first_ts = ev->ts;
+	res->last_ts = ev->ts;
+	if (kmrv_event_is_failed_alloc(ev))
+		res->failed_allocs++;
+	else if (kmrv_event_is_null_free(ev))
+		res->null_frees++;
+}
+
+static int stream(struct run *run, char *err, size_t errlen)
+{
+	struct kmrv_event ev;
+	int ret;
+
+	while ((ret = kmrv_trace_next(run->trace, &ev, err, errlen)) > 0) {
+		if (ev.tp == KMRV_TP_LOST) {
+			if (add_gap(run, &ev))
+				goto nomem;
+			continue;
+		}
+		count_event(run->res, &ev);
+		for (int i = 0; i < run->nr; i++)
+			if (kmrv_monitor_step(run->monitors[i], &ev))
+				goto nomem;
+	}
+	return ret;
+nomem:
+	snprintf(err, errlen, "%s: out of memory after %llu events",
+		 run->res->path, (unsigned long long)run->res->events);
+	return -1;
+}
+
+static uint64_t kmem_events(const struct kmrv_trace_result *res)
+{
+	uint64_t n = 0;
+
+	for (int tp = KMRV_TP_KMALLOC; tp <= KMRV_TP_CACHE_FREE; tp++)
+		n += res->by_tp[tp];
+	return n;
+}
+
+static int setup(struct run *run, char *err, size_t errlen)
+{
+	const struct kmrv_spec_set *set = run->opts->specs;
+
+	run->nr = set->nr;
+	run->monitors = calloc(set->nr ? set->nr : 1, sizeof(*run->monitors));
+	run->collectors = calloc(set->nr ? set->nr : 1, sizeof(*run->collectors));
+	if (!run->monitors || !run->collectors)
+		goto nomem;
+	for (int i = 0; i < set->nr; i++) {
+		run->collectors[i] = collector_new(set->specs[i], run->opts, run->trace);
+		if (!run->collectors[i])
+			goto nomem;
+		run->monitors[i] = kmrv_monitor_new(set->specs[i], collector_verdict,
+						    run->collectors[i]);
+		if (!run->monitors[i])
+			goto nomem;
+	}
+	return 0;
+nomem:
+	snprintf(err, errlen, "%s: out of memory", run->res->path);
+	return -1;
+}
+
+static int finish(struct run *run, char *err, size_t errlen)
+{
+	struct kmrv_trace_result *res = run->res;
+	struct kmrv_monitor_stats st;
+	int ret = 0;
+
+	res->specs = calloc(run->nr ? run->nr : 1, sizeof(*res->specs));
+	if (!res->specs)
+		ret = -1;
+	for (int i = 0; i < run->nr; i++) {
+		collector_set_end(run->collectors[i], res->last_ts);
+		kmrv_monitor_finish(run->monitors[i]);
+		kmrv_monitor_stats(run->monitors[i], &st);
+		kmrv_monitor_free(run->monitors[i]);
+		run->monitors[i] = NULL;
+		if (res->specs) {
+			if (collector_finish(run->collectors[i], st.peak_live,
+					     &res->specs[res->nr_specs]))
+				ret = -1;
+			res->nr_specs++;
+		}
+		run->collectors[i] = NULL;
+	}
+	if (ret)
+		snprintf(err, errlen, "%s: out of memory", res->path);
+	return ret;
+}
+
+static void teardown(struct run *run)
+{
+	for (int i = 0; i < run->nr; i++) {
+		if (run->monitors && run->monitors[i])
+			kmrv_monitor_free(run->monitors[i]);
+		if (run->collectors && run->collectors[i])
+			collector_discard(run->collectors[i]);
+	}
+	free(run->monitors);
+	free(run->collectors);
+	if (run->trace)
+		kmrv_trace_close(run->trace);
+}
+
+int kmrv_check_file(const char *path, const struct kmrv_check_opts *opts,
+		    struct kmrv_trace_result *res, char *err, size_t errlen)
+{
+	struct run run = { .opts = opts, .res = res };
+	int ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	res->path = strdup(path);
+	if (!res->path) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	run.trace = kmrv_trace_open(path, err, errlen);
+	if (!run.trace)
+		goto out;
+	res->nr_cpus = kmrv_trace_cpus(run.trace);
+	if (setup(&run, err, errlen) || stream(&run, err, errlen))
+		goto out;
+	if (!kmem_events(res)) {
+		snprintf(err, errlen, "%s: no kmem events recorded (%llu other events)",
+			 path, (unsigned long long)res->events);
+		goto out;
+	}
+	res->complete = res->nr_gaps == 0;
+	ret = finish(&run, err, errlen);
+out:
+	teardown(&run);
+	if (ret)
+		kmrv_trace_result_release(res);
+	return ret;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * idmap.h - a 64-bit key -> dense index map for the report's aggregates
+ * (pids, call sites). Rows live in the caller's arrays; this only finds
+ * them. Open addressing, linear probing, never deletes, so it needs none
+ * of the engine table's deletion machinery.
+ */
+#ifndef KMRV_IDMAP_H
+#define KMRV_IDMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct idmap_slot {
+	uint64_t	key;
+	uint32_t	index;
+	uint32_t	used;
+};
+
+struct idmap {
+	struct idmap_slot	*slots;
+	size_t			mask;	/* capacity - 1, capacity a power of 2 */
+	size_t			count;
+};
+
+/*
+ * idmap_get - the index stored for @key; if absent, store @next_index and
+ * set *@added. Returns -1 on ENOMEM.
+ */
+int64_t idmap_get(struct idmap *m, uint64_t key, uint32_t next_index, int *added);
+void idmap_release(struct idmap *m);
+
+#endif /* KMRV_IDMAP_H */

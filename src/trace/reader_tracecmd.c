@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * reader_tracecmd.c - trace.dat through libtracecmd.
+ *
+ * libtracecmd opens every version and compression trace-cmd writes (v6,
+ * v7 with zstd or zlib), so it is the reader of record. It hands out
+ * records per CPU; the merge across CPUs is done here so the tie rule
+ * (equal timestamps: lowest CPU first) is ours to state, not a library
+ * detail. Field offsets are resolved once per event type, from the
+ * formats stored in the file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event-parse.h>
+#include <trace-cmd.h>
+
+#include "kmrv/trace.h"
+
+#define TRACE_DAT_MAGIC		"\027\010\104tracing"
+#define TRACE_DAT_MAGIC_LEN	10
+#define TEXT_MAX		256
+
+/* Where one tracepoint keeps the fields kmrv reads. */
+struct tp_fields {
+	struct tep_format_field	*ptr;
+	struct tep_format_field	*call_site;
+	struct tep_format_field	*bytes_req;
+	struct tep_format_field	*bytes_alloc;
+	struct tep_format_field	*child_pid;	/* fork */
+	struct tep_format_field	*text;		/* fork comm, exec file, print buf */
+};
+
+struct kmrv_trace {
+	char			*path;
+	struct tracecmd_input	*handle;
+	struct tep_handle	*tep;
+	int			nr_cpus;
+
+	/* event id -> enum kmrv_tp + 1 (0: not ours); ids are < 65536 */
+	uint8_t			*tp_of_id;
+	int			max_id;
+	struct tp_fields	fields[KMRV_TP__COUNT];
+	unsigned int		has_tp;		/* bit per enum kmrv_tp */
+
+	struct tep_record	**head;		/* next record per CPU */
+	struct tep_record	*current;	/* returned last, freed on next */
+	int			lost_pending;	/* current's gap not yet told */
+	char			text[TEXT_MAX];
+};
+
+static const struct {
+	enum kmrv_tp	tp;
+	const char	*system;
+	const char	*name;
+} known_tps[] = {
+	{ KMRV_TP_KMALLOC,		"kmem",   "kmalloc" },
+	{ KMRV_TP_KMALLOC_NODE,		"kmem",   "kmalloc_node" },
+	{ KMRV_TP_KFREE,		"kmem",   "kfree" },
+	{ KMRV_TP_CACHE_ALLOC,		"kmem",   "kmem_cache_alloc" },
+	{ KMRV_TP_CACHE_ALLOC_NODE,	"kmem",   "kmem_cache_alloc_node" },
+	{ KMRV_TP_CACHE_FREE,		"kmem",   "kmem_cache_free" },
+	{ KMRV_TP_FORK,			"sched",  "sched_process_fork" },
+	{ KMRV_TP_EXEC,			"sched",  "sched_process_exec" },
+	{ KMRV_TP_EXIT,			"sched",  "sched_process_exit" },
+	{ KMRV_TP_MARKER,		"ftrace", "print" },
+};
+
+static void set_err(char *err, size_t len, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!err || !len)
+		return;
+	n = snprintf(err, len, "%s: ", path);
+	if (n < 0 || (size_t)n >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * libtracecmd accepts almost anything quietly; check the magic first so a
+ * user who passes the wrong file hears so.
+ */
+static int check_magic(const char *path, char *err, size_t len)
+{
+	char magic[TRACE_DAT_MAGIC_LEN];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		set_err(err, len, path, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		set_err(err, len, path, "is a directory");
+		return -1;
+	}
+	n = read(fd, magic, sizeof(magic));
+	close(fd);
+	if (n == 0) {
+		set_err(err, len, path, "empty file");
+		return -1;
+	}
+	if (n != (ssize_t)sizeof(magic) ||
+	    memcmp(magic, TRACE_DAT_MAGIC, TRACE_DAT_MAGIC_LEN)) {
+		set_err(err, len, path, "not a trace.dat file (bad magic)");
+		return -1;
+	}
+	return 0;
+}
+
+static void resolve_fields(struct kmrv_trace *t, enum kmrv_tp tp,
+			   struct tep_event *event)
+{
+	struct tp_fields *f = &t->fields[tp];
+
+	f->ptr = tep_find_field(event, "ptr");
+	f->call_site = tep_find_field(event, "call_site");
+	f->bytes_req = tep_find_field(event, "bytes_req");
+	f->bytes_alloc = tep_find_field(event, "bytes_alloc");
+	switch (tp) {
+	case KMRV_TP_FORK:
+		f->child_pid = tep_find_field(event, "child_pid");
+		f->text = tep_find_field(event, "child_comm");
+		break;
+	case KMRV_TP_EXEC:
+		f->text = tep_find_field(event, "filename");
+		break;
+	case KMRV_TP_MARKER:
+		f->text = tep_find_field(event, "buf");
+		break;
+	default:
+		break;
+	}
+}
+
+static int map_events(struct kmrv_trace *t)
+{
+	struct tep_event *event;
+	int max_id = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(known_tps) / sizeof(known_tps[0]); i++) {
+		event = tep_find_event_by_name(t->tep, known_tps[i].system,
+					       known_tps[i].name);
+		if (event && event->id > max_id)
+			max_id = event->id;
+	}
+	t->max_id = max_id;
+	t->tp_of_id = calloc(max_id + 1, 1);
+	if (!t->tp_of_id)
+		return -1;
+	for (i = 0; i < sizeof(known_tps) / sizeof(known_tps[0]); i++) {
+		event = tep_find_event_by_name(t->tep, known_tps[i].system,
+					       known_tps[i].name);
+		if (!event || event->id < 0)
+			continue;
+		t->tp_of_id[event->id] = known_tps[i].tp + 1;
+		t->has_tp |= 1u << known_tps[i].tp;
+		resolve_fields(t, known_tps[i].tp, event);
+	}
+	return 0;
+}
+
+static int has_kmem(const struct kmrv_trace *t)
+{
+	for (int tp = KMRV_TP_KMALLOC; tp <= KMRV_TP_CACHE_FREE; tp++)
+		if (t->has_tp & (1u << tp))
+			return 1;
+	return 0;
+}
+
+struct kmrv_trace *kmrv_trace_open(const char *path, char *err, size_t errlen)
+{
+	struct kmrv_trace *t;
+
+	if (check_magic(path, err, errlen))
+		return NULL;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		goto nomem;
+	t->path = strdup(path);
+	if (!t->path)
+		goto nomem;
+
+	/* libtracecmd prints its own complaints; ours are one line each. */
+	tracecmd_set_loglevel(TEP_LOG_NONE);
+	t->handle = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS |
+					TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
+	if (!t->handle) {
+		set_err(err, errlen, path,
+			"cannot read trace.dat headers (truncated or corrupt file)");
+		goto fail;
+	}
+	t->tep = tracecmd_get_tep(t->handle);
+	t->nr_cpus = tep_get_cpus(t->tep);
+	if (t->nr_cpus <= 0) {
+		set_err(err, errlen, path, "trace holds no CPU data");
+		goto fail;
+	}
+	if (map_events(t))
+		goto nomem;
+	if (!has_kmem(t)) {
+		set_err(err, errlen, path,
+			"no kmem events in this trace (record kmem:kmalloc and kmem:kfree)");
+		goto fail;
+	}
+	t->head = calloc(t->nr_cpus, sizeof(*t->head));
+	if (!t->head)
+		goto nomem;
+	for (int cpu = 0; cpu < t->nr_cpus; cpu++)
+		t->head[cpu] = tracecmd_read_data(t->handle, cpu);
+	return t;
+
+nomem:
+	set_err(err, errlen, path, "out of memory");
+fail:
+	kmrv_trace_close(t);
+	return NULL;
+}
+
+void kmrv_trace_close(struct kmrv_trace *t)
+{
+	if (!t)
+		return;
+	if (t->current)
+		tracecmd_free_record(t->current);
+	if (t->head) {
+		for (int cpu = 0; cpu < t->nr_cpus; cpu++)
+			if (t->head[cpu])
+				tracecmd_free_record(t->head[cpu]);
+		free(t->head);
+	}
+	if (t->handle)
+		tracecmd_close(t->handle);
+	free(t->tp_of_id);
+	free(t->path);
+	free(t);
+}
+
+/* The CPU whose next record comes first; ties go to the lowest CPU. */
+static int next_cpu(const struct kmrv_trace *t)
+{
+	int best = -1;
+
+	for (int cpu = 0; cpu < t->nr_cpus; cpu++) {
+		if (!t->head[cpu])
+			continue;
+		if (best < 0 || t->head[cpu]->ts < t->head[best]->ts)
+			best = cpu;
+	}
+	return best;
+}
+
+static uint64_t read_field(struct kmrv_trace *t, struct tep_record *rec,
+			   struct tep_format_field *f)
+{
+	if (!f || f->offset + f->size > rec->size)
+		return 0;
+	return tep_read_number(t->tep, (char *)rec->data + f->offset, f->size);
+}
+
+/* Copy a string field (fixed char[] or __data_loc) into t->text. */
+static const char *read_text(struct kmrv_trace *t, struct tep_record *rec,
+			     struct tep_format_field *f)
+{
+	int offset, size;
+
+	t->text[0] = '\0';
+	if (!f)
+		return t->text;
+	offset = f->offset;
+	size = f->size;
+	if (f->flags & TEP_FIELD_IS_DYNAMIC) {
+		unsigned int loc = tep_read_number(t->tep,
+				(char *)rec->data + f->offset, f->size);
+		offset = loc & 0xffff;
+		size = loc >> 16;
+		if (f->flags & TEP_FIELD_IS_RELATIVE)
+			offset += f->offset + f->size;
+	}
+	if (offset < 0 || size < 0 || offset + size > rec->size)
+		return t->text;
+	if (size >= TEXT_MAX)
+		size = TEXT_MAX - 1;
+	memcpy(t->text, (char *)rec->data + offset, size);
+	t->text[size] = '\0';
+	/* trace_marker text ends with the user's newline; drop it */
+	size = strlen(t->text);
+	while (size > 0 && t->text[size - 1] == '\n')
+		t->text[--size] = '\0';
+	return t->text;
+}
+
+static void decode(struct kmrv_trace *t, struct tep_record *rec,
+		   enum kmrv_tp tp, struct kmrv_event *ev)
+{
+	struct tp_fields *f = &t->fields[tp];
+
+	ev->ptr = read_field(t, rec, f->ptr);
+	ev->call_site = read_field(t, rec, f->call_site);
+	ev->bytes_req = read_field(t, rec, f->bytes_req);
+	ev->bytes_alloc = read_field(t, rec, f->bytes_alloc);
+	switch (tp) {
+	case KMRV_TP_FORK:
+		ev->ptr = read_field(t, rec, f->child_pid);
+		ev->text = read_text(t, rec, f->text);
+		tep_register_comm(t->tep, ev->text, (int)ev->ptr);
+		break;
+	case KMRV_TP_EXEC: {
+		const char *base;
+
+		ev->text = read_text(t, rec, f->text);
+		base = strrchr(ev->text, '/');
+		base = base ? base + 1 : ev->text;
+		/* the kernel keeps TASK_COMM_LEN - 1 characters */
+		char comm[16];
+		snprintf(comm, sizeof(comm), "%s", base);
+		tep_register_comm(t->tep, comm, ev->pid);
+		break;
+	}
+	case KMRV_TP_MARKER:
+		ev->text = read_text(t, rec, f->text);
+		break;
+	default:
+		break;
+	}
+}
+
+int kmrv_trace_next(struct kmrv_trace *t, struct kmrv_event *ev,
+		    char *err, size_t errlen)
+{
+	struct tep_record *rec;
+	int cpu, id, tp;
+
+	(void)err;
+	(void)errlen;
+	for (;;) {
+		if (t->current && t->lost_pending) {
+			/* tell the gap before the record that follows it */
+			rec = t->current;
+			t->lost_pending = 0;
+			goto deliver;
+		}
+		if (t->current) {
+			tracecmd_free_record(t->current);
+			t->current = NULL;
+		}
+		cpu = next_cpu(t);
+		if (cpu < 0)
+			return 0;
+		rec = t->head[cpu];
+		t->head[cpu] = tracecmd_read_data(t->handle, cpu);
+		t->current = rec;
+		if (rec->missed_events) {
+			memset(ev, 0, sizeof(*ev));
+			ev->tp = KMRV_TP_LOST;
+			ev->ts = rec->ts;
+			ev->cpu = rec->cpu;
+			ev->pid = -1;
+			ev->lost = rec->missed_events > 0 ? rec->missed_events : -1;
+			t->lost_pending = 1;
+			return 1;
+		}
+deliver:
+		id = tep_data_type(t->tep, rec);
+		if (id < 0 || id > t->max_id || !t->tp_of_id[id])
+			continue;
+		tp = t->tp_of_id[id] - 1;
+		memset(ev, 0, sizeof(*ev));
+		ev->tp = tp;
+		ev->ts = rec->ts;
+		ev->cpu = rec->cpu;
+		ev->pid = tep_data_pid(t->tep, rec);
+		decode(t, rec, tp, ev);
+		return 1;
+	}
+}
+
+const char *kmrv_trace_path(const struct kmrv_trace *t)
+{
+	return t->path;
+}
+
+int kmrv_trace_cpus(const struct kmrv_trace *t)
+{
+	return t->nr_cpus;
+}
+
+int kmrv_trace_has_tp(const struct kmrv_trace *t, enum kmrv_tp tp)
+{
+	return tp < KMRV_TP__COUNT && (t->has_tp & (1u << tp));
+}
+
+const char *kmrv_trace_comm(struct kmrv_trace *t, int pid)
+{
+	if (!tep_is_pid_registered(t->tep, pid))
+		return NULL;
+	return tep_data_comm_from_pid(t->tep, pid);
+}
+
+const char *kmrv_trace_symbolize(struct kmrv_trace *t, uint64_t addr,
+				 char *buf, size_t len)
+{
+	const char *name = tep_find_function(t->tep, addr);
+
+	if (name)
+		snprintf(buf, len, "%s+0x%llx", name,
+			 (unsigned long long)(addr - tep_find_function_address(t->tep, addr)));
+	else
+		snprintf(buf, len, "0x%llx", (unsigned long long)addr);
+	return buf;
+}
