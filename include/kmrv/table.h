@@ -17,6 +17,8 @@
  *    are no tombstones and probe lengths never degrade under churn.
  *  - a pointer returned by find/insert is valid until the next insert or
  *    delete on the same table.
+ *  - an entry is 72 bytes; a table that grew to n keys has between 4n/3
+ *    and 8n/3 slots (more if the hint or the minimum of 8 asked for it).
  */
 #ifndef KMRV_TABLE_H
 #define KMRV_TABLE_H
@@ -40,7 +42,10 @@ struct kmrv_instance {
 	int32_t		alloc_pid;
 	int32_t		free_pid;
 	uint16_t	free_cpu;
-	uint16_t	pad[3];
+	/* engine only: this instance holds the `latest` slot of @group */
+	uint8_t		holds_slot;
+	uint8_t		pad;
+	int32_t		group;
 };
 
 struct kmrv_table;

@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * monitor.c - the parametric monitor: one spec, one instance per key.
+ *
+ * Invariants (engine.h gives the per-event order):
+ *  - the table holds exactly the instances whose state is not forgettable
+ *    or that hold a group slot; a key without an entry is in the initial
+ *    state. Memory therefore follows the keys alive in the automaton.
+ *  - group slots: groups maps a group (the pid, or 0 for `group all`) to
+ *    the key of its holder. inst->holds_slot is set exactly on the
+ *    instance that a slot names, and inst->group says which slot. An
+ *    instance holds at most one slot.
+ *  - the per-event cost is one table probe for the key, plus one group
+ *    probe and one table probe for the holder when the spec has a
+ *    pseudo-event for this event.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kmrv/engine.h"
+
+#define MONITOR_TABLE_HINT	1024
+#define GROUPS_MIN_CAPACITY	8
+
+/* One group's slot: the key of the instance holding its latest state. */
+struct group_slot {
+	uint64_t	ptr;		/* 0: empty entry */
+	int32_t		pid;
+	int32_t		group;
+};
+
+/*
+ * group -> holder, open addressing on the same rules as kmrv_table
+ * (power-of-two capacity, load <= 3/4, linear probing, backward-shift
+ * deletion) but 16 bytes an entry, and emptied when a slot is released,
+ * so it holds one entry per group with a holder right now.
+ */
+struct group_map {
+	struct group_slot	*slots;
+	size_t			mask;
+	size_t			count;
+	size_t			max_count;
+};
+
+struct kmrv_monitor {
+	const struct kmrv_spec	*spec;
+	kmrv_verdict_fn		fn;
+	void			*ctx;
+	struct kmrv_table	*table;
+	struct group_map	groups;
+	uint64_t		steps;
+	size_t			peak_live;
+};
+
+/* --- group slots ------------------------------------------------------ */
+
+static inline size_t group_home(const struct group_map *g, int32_t group)
+{
+	/* pids are dense small integers: a multiply spreads them enough */
+	uint64_t x = (uint64_t)(uint32_t)group * 0x9e3779b97f4a7c15ULL;
+
+	return (size_t)(x >> 32) & g->mask;
+}
+
+static int groups_alloc(struct group_map *g, size_t capacity)
+{
+	g->slots = calloc(capacity, sizeof(*g->slots));
+	if (!g->slots)
+		return -1;
+	g->mask = capacity - 1;
+	g->max_count = capacity - capacity / 4;
+	return 0;
+}
+
+static struct group_slot *groups_find(const struct group_map *g,
+				      int32_t group)
+{
+	size_t i = group_home(g, group);
+
+	for (;; i = (i + 1) & g->mask) {
+		struct group_slot *s = &g->slots[i];
+
+		if (!s->ptr)
+			return NULL;
+		if (s->group == group)
+			return s;
+	}
+}
+
+static int groups_grow(struct group_map *g)
+{
+	struct group_slot *old = g->slots;
+	size_t old_capacity = g->mask + 1, i;
+
+	if (groups_alloc(g, old_capacity * 2)) {
+		g->slots = old;
+		return -1;
+	}
+	for (i = 0; i < old_capacity; i++) {
+		size_t j;
+
+		if (!old[i].ptr)
+			continue;
+		j = group_home(g, old[i].group);
+		while (g->slots[j].ptr)
+			j = (j + 1) & g->mask;
+		g->slots[j] = old[i];
+	}
+	free(old);
+	return 0;
+}
+
+/* A new, empty entry for @group (not in the map). NULL on ENOMEM. */
+static struct group_slot *groups_add(struct group_map *g, int32_t group)
+{
+	size_t i;
+
+	if (g->count >= g->max_count && groups_grow(g))
+		return NULL;
+	i = group_home(g, group);
+	while (g->slots[i].ptr)
+		i = (i + 1) & g->mask;
+	g->count++;
+	g->slots[i].group = group;
+	return &g->slots[i];
+}
+
+static void groups_delete(struct group_map *g, struct group_slot *s)
+{
+	size_t hole = (size_t)(s - g->slots), j = hole;
+
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) & g->mask;
+		if (!g->slots[j].ptr)
+			break;
+		home = group_home(g, g->slots[j].group);
+		if (((j - home) & g->mask) < ((j - hole) & g->mask))
+			continue;
+		g->slots[hole] = g->slots[j];
+		hole = j;
+	}
+	memset(&g->slots[hole], 0, sizeof(g->slots[hole]));
+	g->count--;
+}
+
+/* --- automaton helpers ------------------------------------------------ */
+
+static inline bool state_in(uint64_t set, int state)
+{
+	return (set >> state) & 1;
+}
+
+static inline int group_of(const struct kmrv_spec *spec,
+			   const struct kmrv_event *ev)
+{
+	return spec->group == KMRV_GROUP_PID ? ev->pid : 0;
+}
+
+/* The pseudo-event the holder of a group takes when another key sees @e. */
+static inline int other_event(const struct kmrv_spec *spec, int e)
+{
+	if (spec->other_of[e] != KMRV_NONE)
+		return spec->other_of[e];
+	return spec->other_event;
+}
+
+static void report(struct kmrv_monitor *m, int kind,
+		   const struct kmrv_event *ev,
+		   const struct kmrv_instance *inst, int from, int to)
+{
+	struct kmrv_verdict v = {
+		.spec		= m->spec,
+		.kind		= kind,
+		.ev		= ev,
+		.inst		= inst,
+		.from_state	= from,
+		.to_state	= to,
+	};
+
+	if (m->fn)
+		m->fn(&v, m->ctx);
+}
+
+/*
+ * Take state @from along event @e: report the violation, if any, with
+ * @inst as it is now, and return the next state (@from if the table has
+ * no transition).
+ */
+static int transition(struct kmrv_monitor *m, const struct kmrv_event *ev,
+		      const struct kmrv_instance *inst, int e)
+{
+	const struct kmrv_spec *spec = m->spec;
+	int from = inst->state;
+	int cell = from * spec->nr_events + e;
+	int to = spec->next[cell];
+
+	if (to == KMRV_NONE)
+		to = from;
+	if (spec->violation[cell] != KMRV_NONE)
+		report(m, spec->violation[cell], ev, inst, from, to);
+	return to;
+}
+
+static void release_slot(struct kmrv_monitor *m, struct kmrv_instance *inst)
+{
+	struct group_slot *s = groups_find(&m->groups, inst->group);
+
+	if (s && s->ptr == inst->ptr && s->pid == inst->pid)
+		groups_delete(&m->groups, s);
+	inst->holds_slot = 0;
+}
+
+/* Drop @inst if nothing distinguishes it from a key never seen. */
+static void forget_if_idle(struct kmrv_monitor *m, struct kmrv_instance *inst)
+{
+	if (inst->holds_slot || !state_in(m->spec->forgettable, inst->state))
+		return;
+	kmrv_table_delete(m->table, inst);
+}
+
+/*
+ * @inst enters a latest state in @group: it becomes the group's holder.
+ * A previous holder that is still in a latest state (the spec gave it no
+ * way out on the pseudo-event) just stops holding. Last use of @inst: the
+ * previous holder may be deleted, which moves table entries.
+ */
+static int take_slot(struct kmrv_monitor *m, struct kmrv_instance *inst,
+		     int32_t group)
+{
+	struct group_slot *s, old;
+	struct kmrv_instance *prev;
+
+	if (inst->holds_slot && inst->group == group)
+		return 0;
+	if (inst->holds_slot)
+		release_slot(m, inst);
+
+	s = groups_find(&m->groups, group);
+	if (!s) {
+		s = groups_add(&m->groups, group);
+		if (!s)
+			return -1;
+		old.ptr = 0;
+	} else {
+		old = *s;
+	}
+	s->ptr = inst->ptr;
+	s->pid = inst->pid;
+	inst->holds_slot = 1;
+	inst->group = group;
+
+	if (!old.ptr)
+		return 0;
+	prev = kmrv_table_find(m->table, old.ptr, old.pid);
+	if (prev) {
+		prev->holds_slot = 0;
+		forget_if_idle(m, prev);
+	}
+	return 0;
+}
+
+/* Step 2: another key of the group saw @e; its holder hears about it. */
+static void nudge_holder(struct kmrv_monitor *m, const struct kmrv_event *ev,
+			 int oe, uint64_t ptr, int32_t pid)
+{
+	struct group_slot *s;
+	struct kmrv_instance *holder;
+
+	s = groups_find(&m->groups, group_of(m->spec, ev));
+	if (!s || (s->ptr == ptr && s->pid == pid))
+		return;
+	holder = kmrv_table_find(m->table, s->ptr, s->pid);
+	if (!holder)
+		return;		/* cannot happen: a holder is never dropped */
+
+	holder->state = transition(m, ev, holder, oe);
+	if (state_in(m->spec->latest, holder->state))
+		return;
+	release_slot(m, holder);
+	forget_if_idle(m, holder);
+}
+
+/* Step 4: what the report needs to explain a later verdict. */
+static void record(struct kmrv_instance *inst, const struct kmrv_event *ev)
+{
+	switch (kmrv_tp_class(ev->tp)) {
+	case KMRV_CLASS_ALLOC:
+		inst->alloc_ts = ev->ts;
+		inst->alloc_site = ev->call_site;
+		inst->alloc_bytes = ev->bytes_alloc;
+		inst->alloc_pid = ev->pid;
+		inst->alloc_cpu = (uint16_t)ev->cpu;
+		inst->freed_once = 0;
+		inst->free_ts = 0;
+		inst->free_site = 0;
+		inst->free_pid = 0;
+		inst->free_cpu = 0;
+		break;
+	case KMRV_CLASS_FREE:
+		/* keep the first free: a double free points back at it */
+		if (inst->freed_once)
+			break;
+		inst->free_ts = ev->ts;
+		inst->free_site = ev->call_site;
+		inst->free_pid = ev->pid;
+		inst->free_cpu = (uint16_t)ev->cpu;
+		inst->freed_once = 1;
+		break;
+	case KMRV_CLASS_OTHER:
+		break;
+	}
+}
+
+/* Steps 3 and 4: the event's own instance. */
+static int own_step(struct kmrv_monitor *m, const struct kmrv_event *ev,
+		    int e, uint64_t ptr, int32_t pid)
+{
+	const struct kmrv_spec *spec = m->spec;
+	struct kmrv_instance *inst, fresh;
+	bool latest, created;
+	int to;
+
+	inst = kmrv_table_find(m->table, ptr, pid);
+	if (!inst) {
+		/* a key with no entry is in the initial state */
+		memset(&fresh, 0, sizeof(fresh));
+		fresh.ptr = ptr;
+		fresh.pid = pid;
+		fresh.state = (uint8_t)spec->initial;
+	}
+	to = transition(m, ev, inst ? inst : &fresh, e);
+
+	latest = spec->group != KMRV_GROUP_NONE && state_in(spec->latest, to);
+	if (!latest && state_in(spec->forgettable, to)) {
+		if (!inst)
+			return 0;
+		if (inst->holds_slot)
+			release_slot(m, inst);
+		kmrv_table_delete(m->table, inst);
+		return 0;
+	}
+
+	if (!inst) {
+		inst = kmrv_table_insert(m->table, ptr, pid, &created);
+		if (!inst)
+			return -1;
+		inst->state = (uint8_t)spec->initial;
+		if (kmrv_table_count(m->table) > m->peak_live)
+			m->peak_live = kmrv_table_count(m->table);
+	}
+	record(inst, ev);
+	inst->state = (uint8_t)to;
+
+	if (latest)
+		return take_slot(m, inst, group_of(spec, ev));
+	if (inst->holds_slot)
+		release_slot(m, inst);
+	return 0;
+}
+
+int kmrv_monitor_step(struct kmrv_monitor *m, const struct kmrv_event *ev)
+{
+	const struct kmrv_spec *spec = m->spec;
+	uint64_t ptr = ev->ptr;
+	int32_t pid;
+	int e, oe;
+
+	if (ev->tp >= KMRV_TP__COUNT)
+		return 0;
+	e = spec->tp_event[ev->tp];
+	if (e == KMRV_NONE)
+		return 0;
+	/*
+	 * Failed allocations and kfree(NULL/ZERO_SIZE_PTR) are no objects.
+	 * A 0 pointer is also the table's empty mark, whatever the class.
+	 */
+	if (!ptr || kmrv_event_is_null_free(ev))
+		return 0;
+
+	pid = spec->key == KMRV_KEY_PID_PTR ? ev->pid : 0;
+	m->steps++;
+
+	if (spec->group != KMRV_GROUP_NONE) {
+		oe = other_event(spec, e);
+		if (oe != KMRV_NONE)
+			nudge_holder(m, ev, oe, ptr, pid);
+	}
+	return own_step(m, ev, e, ptr, pid);
+}
+
+/* --- end of trace, lifetime, stats ------------------------------------ */
+
+static int inst_cmp(const void *a, const void *b)
+{
+	const struct kmrv_instance *x = *(const struct kmrv_instance * const *)a;
+	const struct kmrv_instance *y = *(const struct kmrv_instance * const *)b;
+
+	if (x->ptr != y->ptr)
+		return x->ptr < y->ptr ? -1 : 1;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static void report_at_end(struct kmrv_monitor *m,
+			  const struct kmrv_instance *inst)
+{
+	report(m, m->spec->at_end[inst->state], NULL, inst, inst->state,
+	       inst->state);
+}
+
+void kmrv_monitor_finish(struct kmrv_monitor *m)
+{
+	const struct kmrv_spec *spec = m->spec;
+	const struct kmrv_instance **list = NULL;
+	struct kmrv_instance *inst;
+	size_t cursor = 0, n = 0, i;
+
+	while ((inst = kmrv_table_next(m->table, &cursor)))
+		if (spec->at_end[inst->state] != KMRV_NONE)
+			n++;
+	if (!n)
+		return;
+
+	list = malloc(n * sizeof(*list));
+	if (!list) {
+		/* better unsorted than lost */
+		cursor = 0;
+		while ((inst = kmrv_table_next(m->table, &cursor)))
+			if (spec->at_end[inst->state] != KMRV_NONE)
+				report_at_end(m, inst);
+		return;
+	}
+
+	cursor = 0;
+	n = 0;
+	while ((inst = kmrv_table_next(m->table, &cursor)))
+		if (spec->at_end[inst->state] != KMRV_NONE)
+			list[n++] = inst;
+	qsort(list, n, sizeof(*list), inst_cmp);
+	for (i = 0; i < n; i++)
+		report_at_end(m, list[i]);
+	free(list);
+}
+
+struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,
+				      kmrv_verdict_fn fn, void *ctx)
+{
+	struct kmrv_monitor *m;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->spec = spec;
+	m->fn = fn;
+	m->ctx = ctx;
+
+	m->table = kmrv_table_new(MONITOR_TABLE_HINT);
+	if (!m->table)
+		goto fail;
+	if (spec->group != KMRV_GROUP_NONE &&
+	    groups_alloc(&m->groups, GROUPS_MIN_CAPACITY))
+		goto fail;
+	return m;
+
+fail:
+	kmrv_monitor_free(m);
+	return NULL;
+}
+
+void kmrv_monitor_stats(const struct kmrv_monitor *m,
+			struct kmrv_monitor_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->steps = m->steps;
+	st->live = kmrv_table_count(m->table);
+	st->peak_live = m->peak_live;
+	st->bytes = kmrv_table_capacity(m->table) * sizeof(struct kmrv_instance);
+	if (m->groups.slots)
+		st->bytes += (m->groups.mask + 1) * sizeof(struct group_slot);
+}
+
+void kmrv_monitor_free(struct kmrv_monitor *m)
+{
+	if (!m)
+		return;
+	kmrv_table_free(m->table);
+	free(m->groups.slots);
+	free(m);
+}

@@ -1,0 +1,1044 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_engine.c - the monitor over the shipped specs (specs/NAME.spec,
+ * read through the real parser), on small hand-written event sequences with
+ * the exact list of verdicts each must give: kind, pointer, pid, the
+ * event's time (0 at end), and the states the transition went between.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kmrv/engine.h"
+
+/* Object n: 64-byte slab objects, as kmalloc-64 hands them out. */
+#define P(n)		(0xffff888004a3c000ULL + (uint64_t)(n) * 0x40)
+/* Every event has its own call site, so a verdict shows which it kept. */
+#define SITE(ts)	(0xffffffff81200000ULL + (uint64_t)(ts) * 0x10)
+#define CPU(ts)		((uint32_t)(ts) % 4)
+#define BYTES(ts)	(64 + (uint64_t)(ts))
+
+#define EV(tp_, ts_, ptr_, pid_) {				\
+	.tp = (tp_), .ts = (ts_), .ptr = (ptr_), .pid = (pid_),	\
+	.cpu = CPU(ts_), .call_site = SITE(ts_),		\
+	.bytes_req = BYTES(ts_) - 8, .bytes_alloc = BYTES(ts_) }
+#define KMALLOC(ts, ptr, pid)	EV(KMRV_TP_KMALLOC, ts, ptr, pid)
+#define KMALLOC_NODE(ts, ptr, pid) EV(KMRV_TP_KMALLOC_NODE, ts, ptr, pid)
+#define KFREE(ts, ptr, pid)	EV(KMRV_TP_KFREE, ts, ptr, pid)
+#define CACHE_ALLOC(ts, ptr, pid) EV(KMRV_TP_CACHE_ALLOC, ts, ptr, pid)
+#define CACHE_ALLOC_NODE(ts, ptr, pid) EV(KMRV_TP_CACHE_ALLOC_NODE, ts, ptr, pid)
+#define CACHE_FREE(ts, ptr, pid) EV(KMRV_TP_CACHE_FREE, ts, ptr, pid)
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define MAX_GOT		4096
+
+/* What the tests expect of a verdict; ts 0 means at end of trace. */
+struct want {
+	const char	*kind;
+	uint64_t	ptr;
+	int32_t		pid;
+	uint64_t	ts;
+	const char	*from, *to;
+};
+
+struct got {
+	const char		*kind, *from, *to;
+	uint64_t		ts;
+	bool			at_end;
+	struct kmrv_instance	inst;	/* copy: as the verdict saw it */
+};
+
+struct run {
+	struct kmrv_spec	*spec;
+	struct kmrv_monitor	*m;
+	size_t			n;
+	struct got		got[MAX_GOT];
+};
+
+static void on_verdict(const struct kmrv_verdict *v, void *ctx)
+{
+	struct run *r = ctx;
+	struct got *g;
+
+	assert_true(r->n < MAX_GOT);
+	assert_ptr_equal(v->spec, r->spec);
+	assert_true(v->kind >= 0 && v->kind < r->spec->nr_kinds);
+	g = &r->got[r->n++];
+	g->kind = r->spec->kind_names[v->kind];
+	g->from = r->spec->state_names[v->from_state];
+	g->to = r->spec->state_names[v->to_state];
+	g->at_end = !v->ev;
+	g->ts = v->ev ? v->ev->ts : 0;
+	g->inst = *v->inst;
+	/* the instance is shown as it was before the event */
+	assert_int_equal(v->inst->state, v->from_state);
+}
+
+static struct kmrv_spec *load_spec(const char *name)
+{
+	char path[4096], err[512] = "";
+	struct kmrv_spec *spec;
+
+	snprintf(path, sizeof(path), "%s/specs/%s.spec", KMRV_SOURCE_DIR, name);
+	spec = kmrv_spec_load(path, err, sizeof(err));
+	if (!spec)
+		fail_msg("loading %s: %s", path, err);
+	return spec;
+}
+
+static struct run *run_new(const char *spec_name)
+{
+	struct run *r = calloc(1, sizeof(*r));
+
+	assert_non_null(r);
+	r->spec = load_spec(spec_name);
+	r->m = kmrv_monitor_new(r->spec, on_verdict, r);
+	assert_non_null(r->m);
+	return r;
+}
+
+static void run_free(struct run *r)
+{
+	kmrv_monitor_free(r->m);
+	kmrv_spec_free(r->spec);
+	free(r);
+}
+
+static void feed(struct run *r, const struct kmrv_event *evs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		assert_int_equal(kmrv_monitor_step(r->m, &evs[i]), 0);
+}
+
+static void print_verdicts(const struct run *r, const struct want *w,
+			   size_t nw)
+{
+	size_t i;
+
+	print_message("expected %zu verdicts:\n", nw);
+	for (i = 0; i < nw; i++)
+		print_message("  %-22s %#llx pid %d ts %llu %s -> %s\n",
+			      w[i].kind, (unsigned long long)w[i].ptr,
+			      w[i].pid, (unsigned long long)w[i].ts,
+			      w[i].from, w[i].to);
+	print_message("got %zu:\n", r->n);
+	for (i = 0; i < r->n; i++)
+		print_message("  %-22s %#llx pid %d ts %llu %s -> %s\n",
+			      r->got[i].kind,
+			      (unsigned long long)r->got[i].inst.ptr,
+			      r->got[i].inst.pid,
+			      (unsigned long long)r->got[i].ts,
+			      r->got[i].from, r->got[i].to);
+}
+
+static bool verdict_matches(const struct got *g, const struct want *w)
+{
+	return !strcmp(g->kind, w->kind) && g->inst.ptr == w->ptr &&
+	       g->inst.pid == w->pid && g->ts == w->ts &&
+	       g->at_end == !w->ts &&
+	       !strcmp(g->from, w->from) && !strcmp(g->to, w->to);
+}
+
+static void expect_verdicts(const struct run *r, const struct want *w,
+			    size_t nw)
+{
+	size_t i;
+
+	for (i = 0; i < nw && i < r->n; i++)
+		if (!verdict_matches(&r->got[i], &w[i]))
+			break;
+	if (i == nw && r->n == nw)
+		return;
+	print_verdicts(r, w, nw);
+	fail_msg("verdict %zu differs", i);
+}
+
+/* Feed @evs (and end the trace if @finish); compare with @w. */
+static struct run *check(const char *spec, const struct kmrv_event *evs,
+			 size_t n, bool finish, const struct want *w,
+			 size_t nw)
+{
+	struct run *r = run_new(spec);
+
+	feed(r, evs, n);
+	if (finish)
+		kmrv_monitor_finish(r->m);
+	expect_verdicts(r, w, nw);
+	return r;
+}
+
+static size_t live(const struct run *r)
+{
+	struct kmrv_monitor_stats st;
+
+	kmrv_monitor_stats(r->m, &st);
+	return st.live;
+}
+
+static uint64_t steps(const struct run *r)
+{
+	struct kmrv_monitor_stats st;
+
+	kmrv_monitor_stats(r->m, &st);
+	return st.steps;
+}
+
+/* The alloc record of a verdict's instance is that of the event at @ts. */
+static void expect_alloc_info(const struct kmrv_instance *i, uint64_t ts,
+			      int32_t pid)
+{
+	assert_int_equal(i->alloc_ts, ts);
+	assert_int_equal(i->alloc_site, SITE(ts));
+	assert_int_equal(i->alloc_bytes, BYTES(ts));
+	assert_int_equal(i->alloc_cpu, CPU(ts));
+	assert_int_equal(i->alloc_pid, pid);
+}
+
+static void expect_first_free(const struct kmrv_instance *i, uint64_t ts,
+			      int32_t pid)
+{
+	assert_int_equal(i->freed_once, 1);
+	assert_int_equal(i->free_ts, ts);
+	assert_int_equal(i->free_site, SITE(ts));
+	assert_int_equal(i->free_cpu, CPU(ts));
+	assert_int_equal(i->free_pid, pid);
+}
+
+/* --- spec 1: alloc-free ----------------------------------------------- */
+
+static const struct kmrv_event alloc_free_walk[] = {
+	KFREE(1, P(1), 10),		/* unseen -> freed */
+	KFREE(2, P(1), 10),		/* freed -> freed */
+	KMALLOC(3, P(1), 10),		/* freed -> allocated */
+	KMALLOC_NODE(4, P(1), 10),	/* allocated -> allocated */
+	KFREE(5, P(1), 10),		/* allocated -> freed */
+	KFREE(6, P(1), 10),		/* freed -> freed */
+	KMALLOC(7, P(2), 11),		/* unseen -> allocated, never freed */
+	KMALLOC(8, P(3), 11),		/* unseen -> allocated */
+	KFREE(9, P(3), 11),		/* allocated -> freed: clean */
+};
+
+static const struct want alloc_free_walk_want[] = {
+	{ "free-without-alloc",	  P(1), 0, 1, "unseen", "freed" },
+	{ "double-free",	  P(1), 0, 2, "freed", "freed" },
+	{ "realloc-without-free", P(1), 0, 4, "allocated", "allocated" },
+	{ "double-free",	  P(1), 0, 6, "freed", "freed" },
+	{ "leak",		  P(2), 0, 0, "allocated", "allocated" },
+};
+
+static void alloc_free_takes_every_transition(void **state)
+{
+	struct run *r;
+
+	(void)state;
+	r = check("alloc-free", alloc_free_walk, ARRAY_SIZE(alloc_free_walk),
+		  true, alloc_free_walk_want, ARRAY_SIZE(alloc_free_walk_want));
+	/* a free with no alloc before it has no alloc record */
+	assert_int_equal(r->got[1].inst.alloc_ts, 0);
+	expect_first_free(&r->got[1].inst, 1, 10);
+	/* the realloc shows the alloc it repeats */
+	expect_alloc_info(&r->got[2].inst, 3, 10);
+	assert_int_equal(r->got[2].inst.freed_once, 0);
+	expect_alloc_info(&r->got[4].inst, 7, 11);
+	assert_int_equal(steps(r), ARRAY_SIZE(alloc_free_walk));
+	run_free(r);
+}
+
+static void double_free_after_realloc_is_reported_once(void **state)
+{
+	static const struct kmrv_event evs[] = {
+		KMALLOC(1, P(1), 10),
+		KFREE(2, P(1), 10),
+		KMALLOC(3, P(1), 12),
+		KFREE(4, P(1), 13),
+		KFREE(5, P(1), 14),
+	};
+	static const struct want w[] = {
+		{ "double-free", P(1), 0, 5, "freed", "freed" },
+	};
+	struct run *r;
+
+	(void)state;
+	r = check("alloc-free", evs, ARRAY_SIZE(evs), true, w, ARRAY_SIZE(w));
+	/* where the object was allocated last, and first freed after that */
+	expect_alloc_info(&r->got[0].inst, 3, 12);
+	expect_first_free(&r->got[0].inst, 4, 13);
+	run_free(r);
+}
+
+static void third_free_still_points_at_first_free(void **state)
+{
+	static const struct kmrv_event evs[] = {
+		KMALLOC(1, P(1), 10),
+		KFREE(2, P(1), 11),
+		KFREE(3, P(1), 12),
+		KFREE(4, P(1), 13),
+	};
+	static const struct want w[] = {
+		{ "double-free", P(1), 0, 3, "freed", "freed" },
+		{ "double-free", P(1), 0, 4, "freed", "freed" },
+	};
+	struct run *r;
+
+	(void)state;
+	r = check("alloc-free", evs, ARRAY_SIZE(evs), true, w, ARRAY_SIZE(w));
+	expect_alloc_info(&r->got[1].inst, 1, 10);
+	expect_first_free(&r->got[1].inst, 2, 11);
+	run_free(r);
+}
+
+static void free_of_null_and_zero_size_ptr_is_ignored(void **state)
+{
+	static const struct kmrv_event evs[] = {
+		KFREE(1, 0, 10),
+		KFREE(2, KMRV_ZERO_SIZE_PTR, 10),
+		KMALLOC(3, P(1), 10),
+		KFREE(4, 0, 10),
+		KFREE(5, KMRV_ZERO_SIZE_PTR, 11),
+		KFREE(6, P(1), 10),
+		KFREE(7, 0, 10),
+	};
+	static const struct kmrv_event slab[] = {
+		CACHE_FREE(1, 0, 10),
+		CACHE_FREE(2, KMRV_ZERO_SIZE_PTR, 10),
+	};
+	struct run *r;
+
+	(void)state;
+	r = check("alloc-free", evs, ARRAY_SIZE(evs), true, NULL, 0);
+	assert_int_equal(steps(r), 2);
+	run_free(r);
+	r = check("slab-alloc-free", slab, ARRAY_SIZE(slab), true, NULL, 0);
+	assert_int_equal(steps(r), 0);
+	assert_int_equal(live(r), 0);
+	run_free(r);
+}
+
+static void failed_kmalloc_is_ignored(void **state)
+{
+	static const struct kmrv_event evs[] = {
+		KMALLOC(1, 0, 10),
+		KMALLOC_NODE(2, 0, 10),
+		CACHE_ALLOC(3, 0, 10),
+	};
+	const char *specs[] = { "alloc-free", "slab-alloc-free", "no-realloc",
+				"no-immediate-realloc",
+				"no-immediate-realloc-global" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(specs); i++) {
+		struct run *r;
+
+		r = check(specs[i], evs, ARRAY_SIZE(evs), true, NULL, 0);
+		assert_int_equal(steps(r), 0);
+		assert_int_equal(live(r), 0);
+		run_free(r);
+	}
+}
+
+static void cross_pid_free_does_not_change_alloc_free_verdicts(void **state)
+{
+	/* the same trace twice: in one pid, and with frees from elsewhere */
+	static const struct kmrv_event one_pid[] = {
+		KMALLOC(1, P(1), 10),
+		KFREE(2, P(1), 10),
+		KFREE(3, P(1), 10),
+		KMALLOC(4, P(2), 10),
+		KFREE(5, P(3), 10),
+	};
+	static const struct kmrv_event cross[] = {
+		KMALLOC(1, P(1), 10),
+		KFREE(2, P(1), 0),	/* rcu callback in softirq */
+		KFREE(3, P(1), 77),	/* a kworker */
+		KMALLOC(4, P(2), 10),
+		KFREE(5, P(3), 99),
+	};
+	static const struct want w[] = {
+		{ "double-free",	P(1), 0, 3, "freed", "freed" },
+		{ "free-without-alloc",	P(3), 0, 5, "unseen", "freed" },
+		{ "leak",		P(2), 0, 0, "allocated", "allocated" },
+	};
+	struct run *r;
+
+	(void)state;
+	r = check("alloc-free", one_pid, ARRAY_SIZE(one_pid), true, w,
+		  ARRAY_SIZE(w));
+	run_free(r);
+	r = check("alloc-free", cross, ARRAY_SIZE(cross), true, w,
+		  ARRAY_SIZE(w));
+	/* the pids are in the record, not in the key */
+	expect_alloc_info(&r->got[0].inst, 1, 10);
+	expect_first_free(&r->got[0].inst, 2, 0);
+	run_free(r);
+}
+
+static void kmem_cache_object_freed_by_kfree_is_free_without_alloc_under_alloc_free_but_clean_under_slab_alloc_free(void **state)
+{
+	static const struct kmrv_event evs[] = {
+		CACHE_ALLOC(1, P(1), 10),
+		KFREE(2, P(1), 10),		/* 6.4+: kfree of a cache object */
+		CACHE_ALLOC_NODE(3, P(2), 10),
+		CACHE_FREE(4, P(2), 10),
+	};
+	static const struct want w[] = {
+		{ "free-without-alloc", P(1), 0, 2, "unseen", "freed" },
+	};
+	struct run *r;
+
+	(void)state;
+	r = check("alloc-free", evs, ARRAY_SIZE(evs), true, w, ARRAY_SIZE(w));
+	/* the cache events are not the spec's: they never reach it */
+	assert_int_equal(steps(r), 1);
+	run_free(r);
+	r = check("slab-alloc-free", evs, ARRAY_SIZE(evs), true, NULL, 0);
+	assert_int_equal(steps(r), 4);
+	run_free(r);
+}
+
+static void slab_alloc_free_takes_every_transition(void **state)
+{
+	static const struct kmrv_event evs[] = {
+		CACHE_FREE(1, P(1), 10),	/* unseen -> freed */
+		KFREE(2, P(1), 10),		/* freed -> freed */
+		CACHE_ALLOC(3, P(1), 10),	/* freed -> allocated */
+		KMALLOC(4, P(1), 10),		/* allocated -> allocated */
+		CACHE_FREE(5, P(1), 10),	/* allocated -> freed */
+		CACHE_FREE(6, P(1), 10),	/* freed -> freed */
+		CACHE_ALLOC_NODE(7, P(2), 11),	/* unseen -> allocated */
+		KMALLOC_NODE(8, P(3), 11),	/* unseen -> allocated */
+		KFREE(9, P(3), 11),		/* allocated -> freed */
+	};
+	struct run *r;
+
+	(void)state;
+	r = check("slab-alloc-free", evs, ARRAY_SIZE(evs), true,
+		  alloc_free_walk_want, ARRAY_SIZE(alloc_free_walk_want));
+	expect_alloc_info(&r->got[2].inst, 3, 10);
+	expect_first_free(&r->got[3].inst, 5, 10);
+	run_free(r);
+}
+
+static void instances_continue_after_a_violation(void **state)
+{
+	static const struct kmrv_event evs[] = {
+		KFREE(1, P(1), 10),	/* ! free-without-alloc, now freed */
+		KMALLOC(2, P(1), 10),	/* clean: freed -> allocated */
+		KFREE(3, P(1), 10),	/* clean */
+		KMALLOC(4, P(2), 10),
+		KMALLOC(5, P(2), 10),	/* ! realloc-without-free */
+		KFREE(6, P(2), 10),	/* clean: still allocated */
+	};
+	static const struct want w[] = {
+		{ "free-without-alloc",	  P(1), 0, 1, "unseen", "freed" },
+		{ "realloc-without-free", P(2), 0, 5, "allocated", "allocated" },
+	};
+	static const struct kmrv_event nr[] = {
+		KMALLOC(1, P(1), 10),
+		KMALLOC(2, P(1), 10),	/* ! realloc-after-free, allocated */
+		KFREE(3, P(1), 10),	/* clean: allocated -> freed */
+		KMALLOC(4, P(1), 10),	/* ! again */
+	};
+	static const struct want nr_w[] = {
+		{ "realloc-after-free", P(1), 10, 2, "allocated", "allocated" },
+		{ "realloc-after-free", P(1), 10, 4, "freed", "allocated" },
+	};
+	struct run *r;
+
+	(void)state;
+	r = check("alloc-free", evs, ARRAY_SIZE(evs), true, w, ARRAY_SIZE(w));
+	run_free(r);
+	r = check("no-realloc", nr, ARRAY_SIZE(nr), true, nr_w,
+		  ARRAY_SIZE(nr_w));
+	run_free(r);
+}
+
+static void at_end_leaks_sorted_by_pointer(void **state)
+{
+	struct kmrv_event ev[512];
+	struct want w[512];
+	struct run *r;
+	size_t n = 0, i;
+
+	(void)state;
+	/* allocate 512 objects in a scrambled order, from several pids */
+	for (i = 0; i < 512; i++) {
+		uint64_t k = (i * 337) % 512;
+
+		ev[i] = (struct kmrv_event)KMALLOC(i + 1, P(k), (int32_t)k % 7);
+	}
+	/* free the odd ones: the even ones leak, reported by address */
+	r = run_new("alloc-free");
+	feed(r, ev, 512);
+	for (i = 0; i < 512; i++) {
+		struct kmrv_event f = KFREE(1000 + i, P(i), 3);
+
+		if (i & 1) {
+			assert_int_equal(kmrv_monitor_step(r->m, &f), 0);
+			continue;
+		}
+		w[n++] = (struct want){ "leak", P(i), 0, 0, "allocated",
+					"allocated" };
+	}
+	kmrv_monitor_finish(r->m);
+	expect_verdicts(r, w, n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(r->got[i].inst.alloc_pid, (int32_t)(2 * i) % 7);
+	run_free(r);
+}
+
+static void leak_instances_freed_then_never_seen_again_keep_one_entry_per_object(void **state)
+{
+	struct kmrv_monitor_stats st;
+	struct run *r;
+	uint64_t ts = 1;
+	int round, k;
+
+	(void)state;
+	r = run_new("alloc-free");
+	/* 1000 objects, each allocated and freed 5 times */
+	for (round = 0; round < 5; round++) {
+		for (k = 0; k < 1000; k++) {
+			struct kmrv_event a = KMALLOC(ts, P(k), k % 13);
+			struct kmrv_event f = KFREE(ts + 1, P(k), k % 11);
+
+			assert_int_equal(kmrv_monitor_step(r->m, &a), 0);
+			assert_int_equal(kmrv_monitor_step(r->m, &f), 0);
+			ts += 2;
+		}
+	}
+	kmrv_monitor_finish(r->m);
+	assert_int_equal(r->n, 0);
+	kmrv_monitor_stats(r->m, &st);
+	/* freed is not forgettable (a later free is a double free) */
+	assert_int_equal(st.live, 1000);
+	assert_int_equal(st.peak_live, 1000);
+	assert_int_equal(st.steps, 10000);
+	assert_true(st.bytes >= 1000 * sizeof(struct kmrv_instance));
+	assert_true(st.bytes <= 4096 * sizeof(struct kmrv_instance));
+	run_free(r);
+}
+
+static void unbound_tracepoints_do_not_reach_the_automaton(void **state)
+{
+	static const struct kmrv_event evs[] = {
+		{ .tp = KMRV_TP_FORK, .ts = 1, .ptr = 4242, .pid = 10 },
+		{ .tp = KMRV_TP_EXEC, .ts = 2, .pid = 10, .text = "/bin/ls" },
+		{ .tp = KMRV_TP_EXIT, .ts = 3, .pid = 10 },
+		{ .tp = KMRV_TP_MARKER, .ts = 4, .pid = 10, .text = "hi" },
+		{ .tp = KMRV_TP_LOST, .ts = 5, .lost = 12 },
+		{ .tp = KMRV_TP__COUNT, .ts = 6, .ptr = P(1) },
+	};
+	struct run *r;
+
+	(void)state;
+	r = check("alloc-free", evs, ARRAY_SIZE(evs), true, NULL, 0);
+	assert_int_equal(steps(r), 0);
+	assert_int_equal(live(r), 0);
+	run_free(r);
+}
+
+/* --- spec 2: no-realloc ----------------------------------------------- */
+
+static void no_realloc_takes_every_transition(void **state)
+{
+	static const struct kmrv_event evs[] = {
+		KMALLOC(1, P(1), 10),		/* unseen -> allocated */
+		KMALLOC_NODE(2, P(1), 10),	/* allocated -> allocated ! */
+		KFREE(3, P(1), 10),		/* allocated -> freed */
+		KFREE(4, P(1), 10),		/* freed -> freed, allowed */
+		KMALLOC(5, P(1), 10),		/* freed -> allocated ! */
+		KFREE(6, P(2), 10),		/* unseen -> freed */
+		KMALLOC(7, P(2), 10),		/* freed -> allocated ! */
+		KMALLOC(8, P(3), 10),		/* allocated at end: no verdict */
+	};
+	static const struct want w[] = {
+		{ "realloc-after-free", P(1), 10, 2, "allocated", "allocated" },
+		{ "realloc-after-free", P(1), 10, 5, "freed", "allocated" },
+		{ "realloc-after-free", P(2), 10, 7, "freed", "allocated" },
+	};
+	struct run *r;
+
+	(void)state;
+	r = check("no-realloc", evs, ARRAY_SIZE(evs), true, w, ARRAY_SIZE(w));
+	expect_alloc_info(&r->got[0].inst, 1, 10);
+	expect_alloc_info(&r->got[1].inst, 2, 10);
+	expect_first_free(&r->got[1].inst, 3, 10);
+	run_free(r);
+}
+
+static void no_realloc_is_per_pid(void **state)
+{
+	static const struct kmrv_event evs[] = {
+		KMALLOC(1, P(1), 10),
+		KFREE(2, P(1), 10),
+		KMALLOC(3, P(1), 20),	/* another pid: clean */
+		KFREE(4, P(1), 30),	/* pid 30 freed it ... */
+		KMALLOC(5, P(1), 30),	/* ... so it must not get it back ! */
+		KMALLOC(6, P(1), 10),	/* pid 10 had it before ! */
+	};
+	static const struct want w[] = {
+		{ "realloc-after-free", P(1), 30, 5, "freed", "allocated" },
+		{ "realloc-after-free", P(1), 10, 6, "freed", "allocated" },
+	};
+	struct run *r;
+
+	(void)state;
+	r = check("no-realloc", evs, ARRAY_SIZE(evs), true, w, ARRAY_SIZE(w));
+	/* pid 10's record is its own: its alloc and free, not pid 20's */
+	expect_alloc_info(&r->got[1].inst, 1, 10);
+	expect_first_free(&r->got[1].inst, 2, 10);
+	assert_int_equal(live(r), 3);
+	run_free(r);
+}
+
+/* --- spec 3: no-immediate-realloc ------------------------------------- */
+
+static void no_immediate_realloc_takes_every_transition(void **state)
+{
+	static const struct kmrv_event evs[] = {
+		KFREE(1, P(1), 10),	/* idle -> just-freed */
+		KFREE(2, P(1), 10),	/* just-freed -> just-freed */
+		KMALLOC(3, P(1), 10),	/* just-freed -> idle ! */
+		KMALLOC(4, P(1), 10),	/* idle, no transition: clean */
+		KFREE(5, P(1), 10),	/* idle -> just-freed */
+		KMALLOC(6, P(2), 10),	/* P(1): other -> idle */
+		KMALLOC(7, P(1), 10),	/* clean: lifted */
+		KFREE(8, P(1), 10),	/* idle -> just-freed */
+		KFREE(9, P(2), 10),	/* P(1): other -> idle; P(2) just-freed */
+		KMALLOC_NODE(10, P(1), 10), /* clean; P(2): other -> idle */
+		KFREE(11, P(2), 10),	/* idle -> just-freed */
+		KMALLOC_NODE(12, P(2), 10), /* ! */
+	};
+	static const struct want w[] = {
+		{ "immediate-realloc", P(1), 10, 3, "just-freed", "idle" },
+		{ "immediate-realloc", P(2), 10, 12, "just-freed", "idle" },
+	};
+	struct run *r;
+
+	(void)state;
+	r = check("no-immediate-realloc", evs, ARRAY_SIZE(evs), true, w,
+		  ARRAY_SIZE(w));
+	/* the verdict names the free it follows (the first one) */
+	expect_first_free(&r->got[0].inst, 1, 10);
+	expect_first_free(&r->got[1].inst, 11, 10);
+	assert_int_equal(live(r), 0);
+	run_free(r);
+}
+
+static void alloc_of_another_object_in_the_pid_lifts_immediate_realloc(void **state)
+{
+	static const struct kmrv_event evs[] = {
+		KFREE(1, P(1), 10),
+		KMALLOC(2, P(2), 10),	/* lifts P(1) */
+		KMALLOC(3, P(1), 10),	/* clean */
+		KFREE(4, P(3), 10),
+		KMALLOC(5, P(3), 10),	/* ! nothing in between */
+	};
+	static const struct want w[] = {
+		{ "immediate-realloc", P(3), 10, 5, "just-freed", "idle" },
+	};
+	struct run *r;
+
+	(void)state;
+	r = check("no-immediate-realloc", evs, ARRAY_SIZE(evs), true, w,
+		  ARRAY_SIZE(w));
+	run_free(r);
+}
+
+static void free_of_another_object_in_the_pid_lifts_immediate_realloc(void **state)
+{
+	static const struct kmrv_event evs[] = {
+		KFREE(1, P(1), 10),
+		KFREE(2, P(2), 10),	/* lifts P(1), restricts P(2) */
+		KMALLOC(3, P(1), 10),	/* clean, and lifts P(2) */
+		KMALLOC(4, P(2), 10),	/* clean */
+	};
+	struct run *r;
+
+	(void)state;
+	r = check("no-immediate-realloc", evs, ARRAY_SIZE(evs), true, NULL,
+		  0);
+	assert_int_equal(live(r), 0);
+	run_free(r);
+}
+
+static void events_of_other_pids_do_not_lift_immediate_realloc(void **state)
+{
+	static const struct kmrv_event evs[] = {
+		KFREE(1, P(1), 10),
+		KMALLOC(2, P(2), 20),	/* pid 20 */
+		KFREE(3, P(3), 20),
+		KMALLOC(4, P(1), 20),	/* pid 20 never freed P(1): clean */
+		KMALLOC(5, P(1), 10),	/* ! pid 10's next alloc */
+		KMALLOC(6, P(3), 20),	/* clean: P(1) at 4 came in between */
+	};
+	static const struct want w[] = {
+		{ "immediate-realloc", P(1), 10, 5, "just-freed", "idle" },
+	};
+	struct run *r;
+
+	(void)state;
+	r = check("no-immediate-realloc", evs, ARRAY_SIZE(evs), true, w,
+		  ARRAY_SIZE(w));
+	run_free(r);
+}
+
+static void memory_spec_3_instance_count_stays_at_the_number_of_pids_with_a_pending_free(void **state)
+{
+	enum { NR_PIDS = 64, NR_OBJS = 48, NR_EVENTS = 200000 };
+	uint64_t pending[NR_PIDS] = { 0 };	/* object, 0: none */
+	struct kmrv_monitor_stats st;
+	uint64_t x = 12345, ts;
+	size_t expect_live = 0, expect_verdicts = 0, max_live = 0;
+	struct run *r;
+
+	(void)state;
+	r = run_new("no-immediate-realloc");
+	for (ts = 1; ts <= NR_EVENTS; ts++) {
+		struct kmrv_event ev;
+		int32_t pid;
+		uint64_t obj;
+		bool is_free;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		pid = (int32_t)(x % NR_PIDS);
+		obj = P((x >> 8) % NR_OBJS);
+		is_free = (x >> 20) & 1;
+		ev = is_free ? (struct kmrv_event)KFREE(ts, obj, pid)
+			     : (struct kmrv_event)KMALLOC(ts, obj, pid);
+
+		/* the reference: the paper's stack of depth one per pid */
+		if (is_free) {
+			expect_live += !pending[pid];
+			pending[pid] = obj;
+		} else {
+			expect_verdicts += pending[pid] == obj;
+			expect_live -= !!pending[pid];
+			pending[pid] = 0;
+		}
+		assert_int_equal(kmrv_monitor_step(r->m, &ev), 0);
+		assert_int_equal(live(r), expect_live);
+		assert_int_equal(r->n, expect_verdicts);
+		if (expect_live > max_live)
+			max_live = expect_live;
+		/* keep the verdict buffer from filling */
+		r->n = 0;
+		expect_verdicts = 0;
+	}
+	kmrv_monitor_stats(r->m, &st);
+	assert_int_equal(st.steps, NR_EVENTS);
+	assert_int_equal(st.peak_live, max_live);
+	assert_true(st.peak_live <= NR_PIDS);
+	assert_true(st.bytes <= 64 * 1024 * sizeof(struct kmrv_instance));
+	run_free(r);
+}
+
+/* --- spec 3, the artifact's global register --------------------------- */
+
+static void no_immediate_realloc_global_takes_every_transition(void **state)
+{
+	static const struct kmrv_event evs[] = {
+		KFREE(1, P(1), 10),	/* idle -> just-freed */
+		KFREE(2, P(1), 10),	/* just-freed -> just-freed */
+		KMALLOC(3, P(1), 10),	/* just-freed -> just-freed ! */
+		KMALLOC(4, P(1), 11),	/* ! still: an alloc does not clear */
+		KMALLOC(5, P(2), 12),	/* idle: no transition, clean */
+		KFREE(6, P(3), 13),	/* P(1): other.free -> idle */
+		KMALLOC(7, P(1), 14),	/* clean */
+		KMALLOC_NODE(8, P(3), 15), /* ! another pid, global register */
+	};
+	static const struct want w[] = {
+		{ "immediate-realloc", P(1), 0, 3, "just-freed", "just-freed" },
+		{ "immediate-realloc", P(1), 0, 4, "just-freed", "just-freed" },
+		{ "immediate-realloc", P(3), 0, 8, "just-freed", "just-freed" },
+	};
+	struct run *r;
+
+	(void)state;
+	r = check("no-immediate-realloc-global", evs, ARRAY_SIZE(evs), true,
+		  w, ARRAY_SIZE(w));
+	expect_first_free(&r->got[0].inst, 1, 10);
+	/* the alloc at 3 reset the free record; the state stayed */
+	expect_alloc_info(&r->got[1].inst, 3, 10);
+	assert_int_equal(r->got[1].inst.freed_once, 0);
+	assert_int_equal(live(r), 1);
+	run_free(r);
+}
+
+static void artifact_variant_other_pids_free_clears_the_register_an_alloc_does_not(void **state)
+{
+	static const struct kmrv_event evs[] = {
+		KFREE(1, P(1), 10),
+		KMALLOC(2, P(2), 20),	/* another pid's alloc: no effect */
+		KMALLOC(3, P(1), 10),	/* ! */
+		KFREE(4, P(5), 20),	/* another pid's free: clears P(1) */
+		KMALLOC(5, P(1), 10),	/* clean */
+	};
+	static const struct want w[] = {
+		{ "immediate-realloc", P(1), 0, 3, "just-freed", "just-freed" },
+	};
+	struct run *r;
+
+	(void)state;
+	r = check("no-immediate-realloc-global", evs, ARRAY_SIZE(evs), true,
+		  w, ARRAY_SIZE(w));
+	/* the register: at most one instance, whatever the trace */
+	assert_int_equal(live(r), 1);
+	run_free(r);
+}
+
+/* --- engine generality, on specs written inline ----------------------- */
+
+static struct run *run_text(const char *text)
+{
+	char err[512] = "";
+	struct run *r = calloc(1, sizeof(*r));
+
+	assert_non_null(r);
+	r->spec = kmrv_spec_parse(text, "inline.spec", err, sizeof(err));
+	if (!r->spec)
+		fail_msg("%s", err);
+	r->m = kmrv_monitor_new(r->spec, on_verdict, r);
+	assert_non_null(r->m);
+	return r;
+}
+
+static void at_end_verdicts_of_pid_keyed_spec_sort_by_pointer_then_pid(void **state)
+{
+	static const char text[] =
+		"spec pid-leak\n"
+		"describe \"leaks, per pid\"\n"
+		"event alloc = kmem:kmalloc\n"
+		"event free = kmem:kfree\n"
+		"key pid ptr\n"
+		"initial unseen\n"
+		"accept unseen freed\n"
+		"unseen alloc -> allocated\n"
+		"allocated free -> freed\n"
+		"freed alloc -> allocated\n"
+		"at-end allocated ! leak\n";
+	static const struct kmrv_event evs[] = {
+		KMALLOC(1, P(2), 7),
+		KMALLOC(2, P(1), 9),
+		KMALLOC(3, P(2), -1),
+		KMALLOC(4, P(1), 3),
+		KMALLOC(5, P(2), 0),
+		KMALLOC(6, P(0), 100),
+	};
+	static const struct want w[] = {
+		{ "leak", P(0), 100, 0, "allocated", "allocated" },
+		{ "leak", P(1), 3, 0, "allocated", "allocated" },
+		{ "leak", P(1), 9, 0, "allocated", "allocated" },
+		{ "leak", P(2), -1, 0, "allocated", "allocated" },
+		{ "leak", P(2), 0, 0, "allocated", "allocated" },
+		{ "leak", P(2), 7, 0, "allocated", "allocated" },
+	};
+	struct run *r;
+
+	(void)state;
+	r = run_text(text);
+	feed(r, evs, ARRAY_SIZE(evs));
+	kmrv_monitor_finish(r->m);
+	expect_verdicts(r, w, ARRAY_SIZE(w));
+	run_free(r);
+}
+
+static void pseudo_event_other_e_wins_over_other_and_reports_the_holder(void **state)
+{
+	static const char text[] =
+		"spec replaced\n"
+		"describe \"a free that replaces a pending one\"\n"
+		"event alloc = kmem:kmalloc\n"
+		"event free = kmem:kfree\n"
+		"key ptr\n"
+		"group all\n"
+		"initial idle\n"
+		"accept idle just-freed\n"
+		"latest just-freed\n"
+		"idle free -> just-freed\n"
+		"just-freed other.free -> idle ! replaced\n"
+		"just-freed other -> idle\n";
+	static const struct kmrv_event evs[] = {
+		KFREE(1, P(1), 10),
+		KFREE(2, P(2), 20),	/* P(1) takes other.free, not other */
+		KMALLOC(3, P(3), 30),	/* P(2) takes other: no verdict */
+	};
+	/* reported on the holder, at the event that nudged it */
+	static const struct want w[] = {
+		{ "replaced", P(1), 0, 2, "just-freed", "idle" },
+	};
+	struct run *r;
+
+	(void)state;
+	r = run_text(text);
+	feed(r, evs, 2);
+	expect_verdicts(r, w, ARRAY_SIZE(w));
+	expect_first_free(&r->got[0].inst, 1, 10);
+	assert_int_equal(live(r), 1);
+	feed(r, evs + 2, 1);
+	expect_verdicts(r, w, ARRAY_SIZE(w));
+	assert_int_equal(live(r), 0);
+	run_free(r);
+}
+
+static const char held_spec[] =
+	"spec keep\n"
+	"describe \"only an alloc of another object lifts\"\n"
+	"event alloc = kmem:kmalloc\n"
+	"event free = kmem:kfree\n"
+	"key ptr\n"
+	"group all\n"
+	"initial idle\n"
+	"accept idle held\n"
+	"latest held\n"
+	"idle free -> held\n"
+	"held free -> held\n"
+	"held alloc -> idle ! reuse\n"
+	"held other.alloc -> idle\n";
+
+static void holder_left_in_latest_state_keeps_it_after_another_key_takes_the_slot(void **state)
+{
+	static const struct kmrv_event evs[] = {
+		KFREE(1, P(1), 10),
+		KFREE(2, P(2), 10),	/* no way out for P(1): it stays held */
+		KMALLOC(3, P(3), 10),	/* lifts the holder P(2) only */
+		KMALLOC(4, P(2), 10),	/* clean */
+		KMALLOC(5, P(1), 10),	/* ! P(1) was still held */
+	};
+	static const struct want w[] = {
+		{ "reuse", P(1), 0, 5, "held", "idle" },
+	};
+	struct run *r;
+
+	(void)state;
+	r = run_text(held_spec);
+	feed(r, evs, 2);
+	assert_int_equal(live(r), 2);
+	feed(r, evs + 2, 1);
+	assert_int_equal(live(r), 1);
+	feed(r, evs + 3, 2);
+	expect_verdicts(r, w, ARRAY_SIZE(w));
+	assert_int_equal(live(r), 0);
+	run_free(r);
+}
+
+static void displaced_holder_takes_the_slot_back_on_its_own_event(void **state)
+{
+	static const struct kmrv_event evs[] = {
+		KFREE(1, P(1), 10),
+		KFREE(2, P(2), 10),	/* P(2) holds, P(1) stays held */
+		KFREE(3, P(1), 10),	/* P(1) holds again, P(2) stays held */
+		KMALLOC(4, P(3), 10),	/* lifts the holder P(1) */
+		KMALLOC(5, P(1), 10),	/* clean */
+		KMALLOC(6, P(2), 10),	/* ! P(2) was still held */
+	};
+	static const struct want w[] = {
+		{ "reuse", P(2), 0, 6, "held", "idle" },
+	};
+	struct run *r;
+
+	(void)state;
+	r = run_text(held_spec);
+	feed(r, evs, 3);
+	assert_int_equal(live(r), 2);
+	feed(r, evs + 3, 1);
+	assert_int_equal(live(r), 1);
+	feed(r, evs + 4, 2);
+	expect_verdicts(r, w, ARRAY_SIZE(w));
+	assert_int_equal(live(r), 0);
+	run_free(r);
+}
+
+static const char ptr_keyed_pid_group[] =
+	"spec ptr-pid\n"
+	"describe \"spec 3 with one instance per object\"\n"
+	"event alloc = kmem:kmalloc\n"
+	"event free = kmem:kfree\n"
+	"key ptr\n"
+	"group pid\n"
+	"initial idle\n"
+	"accept idle just-freed\n"
+	"latest just-freed\n"
+	"idle free -> just-freed\n"
+	"just-freed alloc -> idle ! immediate-realloc\n"
+	"just-freed free -> just-freed\n"
+	"just-freed other -> idle\n";
+
+static void with_key_ptr_the_slot_moves_to_the_pid_of_the_last_event(void **state)
+{
+	static const struct kmrv_event stale[] = {
+		KFREE(1, P(1), 10),	/* P(1) holds pid 10's slot */
+		KFREE(2, P(1), 20),	/* ... and moves to pid 20's */
+		KMALLOC(3, P(2), 10),	/* pid 10 has no holder now */
+		KMALLOC(4, P(1), 10),	/* ! */
+	};
+	static const struct kmrv_event moved[] = {
+		KFREE(1, P(1), 10),
+		KFREE(2, P(1), 20),
+		KMALLOC(3, P(2), 20),	/* lifts P(1) through pid 20 */
+		KMALLOC(4, P(1), 10),	/* clean */
+	};
+	static const struct want w[] = {
+		{ "immediate-realloc", P(1), 0, 4, "just-freed", "idle" },
+	};
+	struct run *r;
+
+	(void)state;
+	r = run_text(ptr_keyed_pid_group);
+	feed(r, stale, ARRAY_SIZE(stale));
+	expect_verdicts(r, w, ARRAY_SIZE(w));
+	expect_first_free(&r->got[0].inst, 1, 10);
+	assert_int_equal(live(r), 0);
+	run_free(r);
+
+	r = run_text(ptr_keyed_pid_group);
+	feed(r, moved, ARRAY_SIZE(moved));
+	expect_verdicts(r, NULL, 0);
+	assert_int_equal(live(r), 0);
+	run_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(alloc_free_takes_every_transition),
+		cmocka_unit_test(double_free_after_realloc_is_reported_once),
+		cmocka_unit_test(third_free_still_points_at_first_free),
+		cmocka_unit_test(free_of_null_and_zero_size_ptr_is_ignored),
+		cmocka_unit_test(failed_kmalloc_is_ignored),
+		cmocka_unit_test(cross_pid_free_does_not_change_alloc_free_verdicts),
+		cmocka_unit_test(kmem_cache_object_freed_by_kfree_is_free_without_alloc_under_alloc_free_but_clean_under_slab_alloc_free),
+		cmocka_unit_test(slab_alloc_free_takes_every_transition),
+		cmocka_unit_test(instances_continue_after_a_violation),
+		cmocka_unit_test(at_end_leaks_sorted_by_pointer),
+		cmocka_unit_test(leak_instances_freed_then_never_seen_again_keep_one_entry_per_object),
+		cmocka_unit_test(unbound_tracepoints_do_not_reach_the_automaton),
+		cmocka_unit_test(no_realloc_takes_every_transition),
+		cmocka_unit_test(no_realloc_is_per_pid),
+		cmocka_unit_test(no_immediate_realloc_takes_every_transition),
+		cmocka_unit_test(alloc_of_another_object_in_the_pid_lifts_immediate_realloc),
+		cmocka_unit_test(free_of_another_object_in_the_pid_lifts_immediate_realloc),
+		cmocka_unit_test(events_of_other_pids_do_not_lift_immediate_realloc),
+		cmocka_unit_test(memory_spec_3_instance_count_stays_at_the_number_of_pids_with_a_pending_free),
+		cmocka_unit_test(no_immediate_realloc_global_takes_every_transition),
+		cmocka_unit_test(artifact_variant_other_pids_free_clears_the_register_an_alloc_does_not),
+		cmocka_unit_test(at_end_verdicts_of_pid_keyed_spec_sort_by_pointer_then_pid),
+		cmocka_unit_test(pseudo_event_other_e_wins_over_other_and_reports_the_holder),
+		cmocka_unit_test(holder_left_in_latest_state_keeps_it_after_another_key_takes_the_slot),
+		cmocka_unit_test(displaced_holder_takes_the_slot_back_on_its_own_event),
+		cmocka_unit_test(with_key_ptr_the_slot_moves_to_the_pid_of_the_last_event),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
