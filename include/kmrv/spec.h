@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * spec.h - specification files (specs/*.spec, man kmrv-spec(5)) parsed
+ * spec.h - specification files (specs/NAME.spec, man kmrv-spec(5)) parsed
  * into dense automaton tables.
  *
  * A spec is a parametric automaton: the engine keeps one instance per key
@@ -98,7 +98,7 @@ int kmrv_spec_kind(const struct kmrv_spec *spec, const char *kind);
 
 /*
  * kmrv_spec_write_dot - Graphviz DOT in the kernel RV-model convention
- * (tools/verification/models/*.dot): an `__init_` point node, accepting
+ * (tools/verification/models/NAME.dot): an `__init_` point node, accepting
  * states as doublecircle, edges labelled "event" or "event / kind".
  * Returns 0, or -1 on a write error.
  */
@@ -120,14 +120,18 @@ struct kmrv_spec_set {
  * @arg: "all", a comma list of names, aliases ("1,3") and paths (anything
  *       containing '/' or ending in ".spec" is a path)
  *
- * Returns 0 and fills @set (in the order given; "all" sorts by alias then
- * name), or -1 with err ("unknown spec 'x' (kmrv specs lists them)" or a
- * parse error).
+ * Returns 0 and fills @set (in the order given, a spec selected twice
+ * counts once; "all" sorts by alias then name), or -1 with @set empty and
+ * err ("unknown spec 'x' (run 'kmrv specs' to list them)", a parse error
+ * of a selected spec, or two different files of one name).
  */
 int kmrv_spec_select(const char *arg, struct kmrv_spec_set *set,
 		     char *err, size_t errlen);
 
-/* Every spec on the search path, sorted as for "all". */
+/*
+ * Every spec on the search path, sorted as for "all" (possibly none).
+ * Returns 0, or -1 with err if any spec on the path does not parse.
+ */
 int kmrv_spec_all(struct kmrv_spec_set *set, char *err, size_t errlen);
 
 void kmrv_spec_set_release(struct kmrv_spec_set *set);
