@@ -11,6 +11,13 @@
  *
  * Per-CPU data is spooled to temporary files next to the output and
  * assembled by kmrv_tdat_close(), so memory stays bounded while recording.
+ * The file is little endian with 8-byte longs (a 64-bit kernel's ring
+ * buffer). The output may be a device or FIFO (/dev/stdout): it is
+ * written sequentially, spools then go to $TMPDIR (default /tmp), and only
+ * a regular output file is ever removed on failure.
+ *
+ * Errors: every call that fails returns -1 (or NULL) and leaves a one-line
+ * "PATH: reason" message, ENOSPC and EIO included; nothing aborts.
  */
 #ifndef KMRV_TDAT_H
 #define KMRV_TDAT_H
@@ -26,8 +33,9 @@ struct kmrv_tdat_format {
 struct kmrv_tdat_meta {
 	int		nr_cpus;
 	unsigned int	page_size;	/* ring-buffer page size, usually 4096 */
-	const char	*header_page;	/* events/header_page text */
-	const char	*header_event;	/* events/header_event text */
+	/* events/header_page and header_event text; NULL: the kernel's own */
+	const char	*header_page;
+	const char	*header_event;
 	const struct kmrv_tdat_format *formats;
 	int		nr_formats;
 	const char	*kallsyms;	/* /proc/kallsyms text, or NULL */
@@ -54,7 +62,9 @@ int kmrv_tdat_add_page(struct kmrv_tdat_writer *w, int cpu, const void *page);
 /*
  * kmrv_tdat_add_event - encode one record (the event's raw payload,
  * common fields included) at @ts on @cpu. Timestamps must not go
- * backwards within a CPU. 0 or -1.
+ * backwards within a CPU. Deltas too wide for a record header get a
+ * TIME_EXTEND; a record that does not fit the page starts a new one.
+ * 0 or -1.
  */
 int kmrv_tdat_add_event(struct kmrv_tdat_writer *w, int cpu, uint64_t ts,
 			const void *payload, size_t len);
@@ -69,6 +79,13 @@ int kmrv_tdat_add_lost(struct kmrv_tdat_writer *w, int cpu, int64_t count);
 /* Per-CPU stats text (the per_cpu/cpuN/stats file) for the options. */
 int kmrv_tdat_set_cpu_stats(struct kmrv_tdat_writer *w, int cpu,
 			    const char *text);
+
+/*
+ * kmrv_tdat_error - why the writer failed: the "PATH: reason" message of
+ * the first failed call, or NULL while all calls have succeeded. After a
+ * failure every further call returns -1; close() reports the same text.
+ */
+const char *kmrv_tdat_error(const struct kmrv_tdat_writer *w);
 
 /*
  * kmrv_tdat_close - flush pages, write the file, remove spools.

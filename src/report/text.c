@@ -13,8 +13,11 @@
 
 const char *kmrv_ts_str(uint64_t ts, char *buf, size_t len)
 {
-	snprintf(buf, len, "%llu.%06llu", (unsigned long long)(ts / 1000000000),
-		 (unsigned long long)(ts % 1000000000) / 1000);
+	/* rounded to the microsecond, as trace-cmd report prints times */
+	uint64_t us = (ts + 500) / 1000;
+
+	snprintf(buf, len, "%llu.%06llu", (unsigned long long)(us / 1000000),
+		 (unsigned long long)(us % 1000000));
 	return buf;
 }
 
@@ -32,6 +35,17 @@ static const char *age_str(uint64_t ns, char *buf, size_t len)
 	return buf;
 }
 
+/* Whose violations follow: a `kmrv record` command's tree, or all. */
+static void print_command(FILE *out, const struct kmrv_command *c)
+{
+	if (!c->present)
+		return;
+	fprintf(out, "  command: %s (pid %d, %llu pids in its tree; %s)\n", c->argv,
+		c->pid, (unsigned long long)c->tree_pids,
+		c->tree_only ? "violations of the tree only, --all for every pid"
+			     : "violations of every pid");
+}
+
 static void print_header(FILE *out, const struct kmrv_trace_result *r)
 {
 	char ts[32];
@@ -40,6 +54,7 @@ static void print_header(FILE *out, const struct kmrv_trace_result *r)
 	fprintf(out, "%s: %d CPUs, %llu events over %.6f s\n", r->path, r->nr_cpus,
 		(unsigned long long)r->events,
 		r->last_ts > r->first_ts ? (r->last_ts - r->first_ts) / 1e9 : 0.0);
+	print_command(out, &r->command);
 	fprintf(out, "  ");
 	for (int tp = 0; tp < KMRV_TP_LOST; tp++) {
 		if (!r->by_tp[tp])

@@ -22,6 +22,7 @@
 #include <trace-cmd.h>
 
 #include "kmrv/trace.h"
+#include "tdat_probe.h"
 
 #define TRACE_DAT_MAGIC		"\027\010\104tracing"
 #define TRACE_DAT_MAGIC_LEN	10
@@ -187,7 +188,7 @@ struct kmrv_trace *kmrv_trace_open(const char *path, char *err, size_t errlen)
 {
 	struct kmrv_trace *t;
 
-	if (check_magic(path, err, errlen))
+	if (check_magic(path, err, errlen) || tdat_probe(path, err, errlen))
 		return NULL;
 
 	t = calloc(1, sizeof(*t));
@@ -292,6 +293,9 @@ static const char *read_text(struct kmrv_trace *t, struct tep_record *rec,
 		size = loc >> 16;
 		if (f->flags & TEP_FIELD_IS_RELATIVE)
 			offset += f->offset + f->size;
+	} else if (!size) {
+		/* "char buf[]" (ftrace:print): the rest of the record */
+		size = rec->size - offset;
 	}
 	if (offset < 0 || size < 0 || offset + size > rec->size)
 		return t->text;
@@ -319,7 +323,7 @@ static void decode(struct kmrv_trace *t, struct tep_record *rec,
 	case KMRV_TP_FORK:
 		ev->ptr = read_field(t, rec, f->child_pid);
 		ev->text = read_text(t, rec, f->text);
-		tep_register_comm(t->tep, ev->text, (int)ev->ptr);
+		tep_override_comm(t->tep, ev->text, (int)ev->ptr);
 		break;
 	case KMRV_TP_EXEC: {
 		const char *base;
@@ -330,7 +334,7 @@ static void decode(struct kmrv_trace *t, struct tep_record *rec,
 		/* the kernel keeps TASK_COMM_LEN - 1 characters */
 		char comm[16];
 		snprintf(comm, sizeof(comm), "%s", base);
-		tep_register_comm(t->tep, comm, ev->pid);
+		tep_override_comm(t->tep, comm, ev->pid);
 		break;
 	}
 	case KMRV_TP_MARKER:
