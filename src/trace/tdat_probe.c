@@ -215,8 +215,15 @@ int tdat_probe(const char *path, char *err, size_t errlen)
 		goto bad;
 	c.size = st.st_size;
 	c.pos = 10;				/* past the magic */
-	if (skip_string(&c, sizeof(version), version, sizeof(version)) ||
-	    read_at(&c, head, 2))
+	if (skip_string(&c, sizeof(version), version, sizeof(version)))
+		goto bad;
+	if (strcmp(version, "6") && strcmp(version, "7")) {
+		snprintf(err, errlen, "%s: unsupported trace.dat version '%s'",
+			 path, version);
+		close(c.fd);
+		return -1;
+	}
+	if (read_at(&c, head, 2))
 		goto bad;
 	c.swap = head[0] != 0;			/* file is big endian */
 	if (c.swap == (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__))
@@ -225,12 +232,6 @@ int tdat_probe(const char *path, char *err, size_t errlen)
 		goto bad;
 	if (skip(&c, 4))
 		goto bad;
-	if (strcmp(version, "6") && strcmp(version, "7")) {
-		snprintf(err, errlen, "%s: unsupported trace.dat version '%s'",
-			 path, version);
-		close(c.fd);
-		return -1;
-	}
 	if (!strcmp(version, "6") && walk_v6(&c))
 		goto bad;
 	ret = 0;

@@ -1,0 +1,82 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check_bad_input.sh - every bad input gets exit status 2 and exactly one
+# line on stderr that names the file (or the bad argument); never a signal,
+# never a hang, never a report on stdout that could pass for an answer.
+
+. "$(dirname "$0")/lib/common.sh"
+
+fixture basic
+cp "$SRC/samples/ls-doc.dat" "$WORK/sample-v7.dat"
+
+# expect_error DESCRIPTION NEEDLE ARGS... : exit 2, one stderr line with NEEDLE
+expect_error() {
+	local what=$1 needle=$2 rc lines
+	shift 2
+	timeout 20 "$KMRV" "$@" > "$WORK/stdout" 2> "$WORK/stderr"
+	rc=$?
+	lines=$(wc -l < "$WORK/stderr")
+	if [ $rc -ne 2 ]; then
+		fail "$what: exit $rc, want 2 ($(head -c 200 "$WORK/stderr"))"
+	elif [ "$lines" -ne 1 ]; then
+		fail "$what: $lines lines on stderr, want 1:"; cat "$WORK/stderr"
+	elif ! grep -qF -- "$needle" "$WORK/stderr"; then
+		fail "$what: stderr does not name '$needle': $(cat "$WORK/stderr")"
+	elif [ -s "$WORK/stdout" ]; then
+		fail "$what: printed a report despite the error"
+	else
+		pass "$what: $(cat "$WORK/stderr")"
+	fi
+}
+
+expect_error "missing file" "$WORK/nope.dat: No such file" check "$WORK/nope.dat"
+expect_error "directory" "$WORK: is a directory" check "$WORK"
+: > "$WORK/empty.dat"
+expect_error "empty file" "$WORK/empty.dat: empty file" check "$WORK/empty.dat"
+expect_error "text file" "$SRC/README.md: not a trace.dat" check "$SRC/README.md"
+printf '\027\010\104tracing9\0' > "$WORK/v9.dat"
+expect_error "unknown version" "unsupported trace.dat version '9'" check "$WORK/v9.dat"
+
+cat > "$WORK/nokmem.txt" <<'DESC'
+cpus 1
+0 100 print 1 only a marker here
+DESC
+"$MKFIXTURE" "$WORK/nokmem.txt" "$WORK/nokmem.dat" || fail "cannot generate nokmem"
+expect_error "no kmem events" "$WORK/nokmem.dat: no kmem events recorded" check "$WORK/nokmem.dat"
+
+expect_error "unknown spec" "unknown spec 'nosuch'" check --spec nosuch "$WORK/basic.dat"
+printf 'spec broken\ndescribe "x"\nevent alloc = kmem:kmaloc\n' > "$WORK/broken.spec"
+expect_error "spec with an error" "$WORK/broken.spec:3:15: unknown tracepoint 'kmem:kmaloc'" \
+	check --spec "$WORK/broken.spec" "$WORK/basic.dat"
+expect_error "unknown --fail-on kind" "no selected spec has violation kind 'double-frees'" \
+	check --fail-on double-frees "$WORK/basic.dat"
+expect_error "bad --format" "'yaml' is not text or json" check --format yaml "$WORK/basic.dat"
+expect_error "bad --pid" "'abc' is not a pid" check --pid abc "$WORK/basic.dat"
+expect_error "no trace given" "no trace file given" check
+expect_error "unknown command" "'chekc' is not a kmrv command" chekc
+
+# Truncation anywhere: a v6 fixture at every 64th byte, the v7 sample at
+# 40 places. Each is a clean error (the file is cut) or, when the cut falls
+# in padding after the last page, a full answer.
+truncate_table() {
+	local src=$1 step=$2 size n=0 bad=0 rc off
+	size=$(stat -c %s "$src")
+	for ((off = 0; off < size; off += step)); do
+		head -c "$off" "$src" > "$WORK/cut.dat"
+		timeout 20 "$KMRV" check --spec 1 "$WORK/cut.dat" > /dev/null 2> "$WORK/stderr"
+		rc=$?
+		n=$((n + 1))
+		if [ $rc -ne 2 ] && [ $rc -ne 0 ]; then
+			fail "$(basename "$src") cut at $off: exit $rc"; bad=$((bad + 1))
+		elif [ $rc -eq 2 ] && [ "$(wc -l < "$WORK/stderr")" -ne 1 ]; then
+			fail "$(basename "$src") cut at $off: not one line: $(cat "$WORK/stderr")"
+			bad=$((bad + 1))
+		fi
+	done
+	[ $bad -eq 0 ] && pass "$(basename "$src"): $n truncations, all exit 2 with one line or 0"
+}
+truncate_table "$WORK/basic.dat" 64
+truncate_table "$WORK/sample-v7.dat" $(( $(stat -c %s "$WORK/sample-v7.dat") / 40 ))
+
+finish
