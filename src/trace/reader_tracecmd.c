@@ -38,6 +38,12 @@ struct tp_fields {
 	struct tep_format_field	*text;		/* fork comm, exec file, print buf */
 };
 
+struct stream {
+	struct tracecmd_input	*handle;
+	int			cpu;
+	struct tep_record	*head;		/* next record, NULL at the end */
+};
+
 struct kmrv_trace {
 	char			*path;
 	struct tracecmd_input	*handle;
@@ -50,7 +56,14 @@ struct kmrv_trace {
 	struct tp_fields	fields[KMRV_TP__COUNT];
 	unsigned int		has_tp;		/* bit per enum kmrv_tp */
 
-	struct tep_record	**head;		/* next record per CPU */
+	/*
+	 * One stream per CPU of every buffer in the file: the top one and
+	 * the instances of `trace-cmd record -B` share the event ids.
+	 */
+	int			nr_streams;
+	struct stream		*streams;
+	int			nr_buffers;
+	struct tracecmd_input	**buffers;	/* instance handles we opened */
 	struct tep_record	*current;	/* returned last, freed on next */
 	int			lost_pending;	/* current's gap not yet told */
 	char			text[TEXT_MAX];
@@ -184,6 +197,47 @@ static int has_kmem(const struct kmrv_trace *t)
 	return 0;
 }
 
+static int add_streams(struct kmrv_trace *t, struct tracecmd_input *handle,
+		       int nr_cpus)
+{
+	struct stream *p;
+
+	p = realloc(t->streams, (t->nr_streams + nr_cpus) * sizeof(*p));
+	if (!p)
+		return -1;
+	t->streams = p;
+	for (int cpu = 0; cpu < nr_cpus; cpu++) {
+		p = &t->streams[t->nr_streams++];
+		p->handle = handle;
+		p->cpu = cpu;
+		p->head = tracecmd_read_data(handle, cpu);
+	}
+	return 0;
+}
+
+static int open_streams(struct kmrv_trace *t)
+{
+	int nr = tracecmd_buffer_instances(t->handle);
+
+	if (add_streams(t, t->handle, t->nr_cpus))
+		return -1;
+	if (nr <= 0)
+		return 0;
+	t->buffers = calloc(nr, sizeof(*t->buffers));
+	if (!t->buffers)
+		return -1;
+	for (int i = 0; i < nr; i++) {
+		struct tracecmd_input *h = tracecmd_buffer_instance_handle(t->handle, i);
+
+		if (!h)
+			continue;
+		t->buffers[t->nr_buffers++] = h;
+		if (add_streams(t, h, tep_get_cpus(tracecmd_get_tep(h))))
+			return -1;
+	}
+	return 0;
+}
+
 struct kmrv_trace *kmrv_trace_open(const char *path, char *err, size_t errlen)
 {
 	struct kmrv_trace *t;
@@ -220,11 +274,8 @@ struct kmrv_trace *kmrv_trace_open(const char *path, char *err, size_t errlen)
 			"no kmem events in this trace (record kmem:kmalloc and kmem:kfree)");
 		goto fail;
 	}
-	t->head = calloc(t->nr_cpus, sizeof(*t->head));
-	if (!t->head)
+	if (open_streams(t))
 		goto nomem;
-	for (int cpu = 0; cpu < t->nr_cpus; cpu++)
-		t->head[cpu] = tracecmd_read_data(t->handle, cpu);
 	return t;
 
 nomem:
@@ -240,12 +291,13 @@ void kmrv_trace_close(struct kmrv_trace *t)
 		return;
 	if (t->current)
 		tracecmd_free_record(t->current);
-	if (t->head) {
-		for (int cpu = 0; cpu < t->nr_cpus; cpu++)
-			if (t->head[cpu])
-				tracecmd_free_record(t->head[cpu]);
-		free(t->head);
-	}
+	for (int i = 0; i < t->nr_streams; i++)
+		if (t->streams[i].head)
+			tracecmd_free_record(t->streams[i].head);
+	free(t->streams);
+	for (int i = 0; i < t->nr_buffers; i++)
+		tracecmd_close(t->buffers[i]);
+	free(t->buffers);
 	if (t->handle)
 		tracecmd_close(t->handle);
 	free(t->tp_of_id);
@@ -253,16 +305,22 @@ void kmrv_trace_close(struct kmrv_trace *t)
 	free(t);
 }
 
-/* The CPU whose next record comes first; ties go to the lowest CPU. */
-static int next_cpu(const struct kmrv_trace *t)
+/*
+ * The stream whose next record comes first; ties go to the lowest CPU
+ * (then the earlier buffer), as trace-cmd report orders them.
+ */
+static struct stream *next_stream(const struct kmrv_trace *t)
 {
-	int best = -1;
+	struct stream *best = NULL;
 
-	for (int cpu = 0; cpu < t->nr_cpus; cpu++) {
-		if (!t->head[cpu])
+	for (int i = 0; i < t->nr_streams; i++) {
+		struct stream *s = &t->streams[i];
+
+		if (!s->head)
 			continue;
-		if (best < 0 || t->head[cpu]->ts < t->head[best]->ts)
-			best = cpu;
+		if (!best || s->head->ts < best->head->ts ||
+		    (s->head->ts == best->head->ts && s->cpu < best->cpu))
+			best = s;
 	}
 	return best;
 }
@@ -349,7 +407,8 @@ int kmrv_trace_next(struct kmrv_trace *t, struct kmrv_event *ev,
 		    char *err, size_t errlen)
 {
 	struct tep_record *rec;
-	int cpu, id, tp;
+	struct stream *s;
+	int id, tp;
 
 	(void)err;
 	(void)errlen;
@@ -364,11 +423,11 @@ int kmrv_trace_next(struct kmrv_trace *t, struct kmrv_event *ev,
 			tracecmd_free_record(t->current);
 			t->current = NULL;
 		}
-		cpu = next_cpu(t);
-		if (cpu < 0)
+		s = next_stream(t);
+		if (!s)
 			return 0;
-		rec = t->head[cpu];
-		t->head[cpu] = tracecmd_read_data(t->handle, cpu);
+		rec = s->head;
+		s->head = tracecmd_read_data(s->handle, s->cpu);
 		t->current = rec;
 		if (rec->missed_events) {
 			memset(ev, 0, sizeof(*ev));
