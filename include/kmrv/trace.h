@@ -27,6 +27,17 @@ struct kmrv_trace;
 struct kmrv_trace *kmrv_trace_open(const char *path, char *err, size_t errlen);
 
 /*
+ * kmrv_trace_open_reader - open with a chosen reader ("libtracecmd", ...);
+ * NULL @reader picks the default for the file's format. The format itself
+ * is always told by the file's magic, not its name.
+ */
+struct kmrv_trace *kmrv_trace_open_reader(const char *path, const char *reader,
+					  char *err, size_t errlen);
+
+/* The name of the reader that opened @t. */
+const char *kmrv_trace_reader(const struct kmrv_trace *t);
+
+/*
  * kmrv_trace_next - the next event.
  * Returns 1 with *@ev filled, 0 at the end of the trace, -1 on a read
  * error (err filled as for open). ev->text stays valid until the next call.

@@ -21,11 +21,9 @@
 #include <event-parse.h>
 #include <trace-cmd.h>
 
-#include "kmrv/trace.h"
+#include "backend.h"
 #include "tdat_probe.h"
 
-#define TRACE_DAT_MAGIC		"\027\010\104tracing"
-#define TRACE_DAT_MAGIC_LEN	10
 #define TEXT_MAX		256
 
 /* Where one tracepoint keeps the fields kmrv reads. */
@@ -44,7 +42,7 @@ struct stream {
 	struct tep_record	*head;		/* next record, NULL at the end */
 };
 
-struct kmrv_trace {
+struct tracecmd_reader {
 	char			*path;
 	struct tracecmd_input	*handle;
 	struct tep_handle	*tep;
@@ -101,42 +99,7 @@ static void set_err(char *err, size_t len, const char *path, const char *fmt, ..
 	va_end(ap);
 }
 
-/*
- * libtracecmd accepts almost anything quietly; check the magic first so a
- * user who passes the wrong file hears so.
- */
-static int check_magic(const char *path, char *err, size_t len)
-{
-	char magic[TRACE_DAT_MAGIC_LEN];
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0) {
-		set_err(err, len, path, "%s", strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		close(fd);
-		set_err(err, len, path, "is a directory");
-		return -1;
-	}
-	n = read(fd, magic, sizeof(magic));
-	close(fd);
-	if (n == 0) {
-		set_err(err, len, path, "empty file");
-		return -1;
-	}
-	if (n != (ssize_t)sizeof(magic) ||
-	    memcmp(magic, TRACE_DAT_MAGIC, TRACE_DAT_MAGIC_LEN)) {
-		set_err(err, len, path, "not a trace.dat file (bad magic)");
-		return -1;
-	}
-	return 0;
-}
-
-static void resolve_fields(struct kmrv_trace *t, enum kmrv_tp tp,
+static void resolve_fields(struct tracecmd_reader *t, enum kmrv_tp tp,
 			   struct tep_event *event)
 {
 	struct tp_fields *f = &t->fields[tp];
@@ -161,7 +124,7 @@ static void resolve_fields(struct kmrv_trace *t, enum kmrv_tp tp,
 	}
 }
 
-static int map_events(struct kmrv_trace *t)
+static int map_events(struct tracecmd_reader *t)
 {
 	struct tep_event *event;
 	int max_id = 0;
@@ -189,7 +152,7 @@ static int map_events(struct kmrv_trace *t)
 	return 0;
 }
 
-static int has_kmem(const struct kmrv_trace *t)
+static int has_kmem(const struct tracecmd_reader *t)
 {
 	for (int tp = KMRV_TP_KMALLOC; tp <= KMRV_TP_CACHE_FREE; tp++)
 		if (t->has_tp & (1u << tp))
@@ -197,7 +160,7 @@ static int has_kmem(const struct kmrv_trace *t)
 	return 0;
 }
 
-static int add_streams(struct kmrv_trace *t, struct tracecmd_input *handle,
+static int add_streams(struct tracecmd_reader *t, struct tracecmd_input *handle,
 		       int nr_cpus)
 {
 	struct stream *p;
@@ -215,7 +178,7 @@ static int add_streams(struct kmrv_trace *t, struct tracecmd_input *handle,
 	return 0;
 }
 
-static int open_streams(struct kmrv_trace *t)
+static int open_streams(struct tracecmd_reader *t)
 {
 	int nr = tracecmd_buffer_instances(t->handle);
 
@@ -238,11 +201,13 @@ static int open_streams(struct kmrv_trace *t)
 	return 0;
 }
 
-struct kmrv_trace *kmrv_trace_open(const char *path, char *err, size_t errlen)
-{
-	struct kmrv_trace *t;
+static void tc_close(void *priv);
 
-	if (check_magic(path, err, errlen) || tdat_probe(path, err, errlen))
+static void *tc_open(const char *path, char *err, size_t errlen)
+{
+	struct tracecmd_reader *t;
+
+	if (tdat_probe(path, err, errlen))
 		return NULL;
 
 	t = calloc(1, sizeof(*t));
@@ -281,12 +246,14 @@ struct kmrv_trace *kmrv_trace_open(const char *path, char *err, size_t errlen)
 nomem:
 	set_err(err, errlen, path, "out of memory");
 fail:
-	kmrv_trace_close(t);
+	tc_close(t);
 	return NULL;
 }
 
-void kmrv_trace_close(struct kmrv_trace *t)
+static void tc_close(void *priv)
 {
+	struct tracecmd_reader *t = priv;
+
 	if (!t)
 		return;
 	if (t->current)
@@ -309,7 +276,7 @@ void kmrv_trace_close(struct kmrv_trace *t)
  * The stream whose next record comes first; ties go to the lowest CPU
  * (then the earlier buffer), as trace-cmd report orders them.
  */
-static struct stream *next_stream(const struct kmrv_trace *t)
+static struct stream *next_stream(const struct tracecmd_reader *t)
 {
 	struct stream *best = NULL;
 
@@ -325,7 +292,7 @@ static struct stream *next_stream(const struct kmrv_trace *t)
 	return best;
 }
 
-static uint64_t read_field(struct kmrv_trace *t, struct tep_record *rec,
+static uint64_t read_field(struct tracecmd_reader *t, struct tep_record *rec,
 			   struct tep_format_field *f)
 {
 	if (!f || f->offset + f->size > rec->size)
@@ -334,7 +301,7 @@ static uint64_t read_field(struct kmrv_trace *t, struct tep_record *rec,
 }
 
 /* Copy a string field (fixed char[] or __data_loc) into t->text. */
-static const char *read_text(struct kmrv_trace *t, struct tep_record *rec,
+static const char *read_text(struct tracecmd_reader *t, struct tep_record *rec,
 			     struct tep_format_field *f)
 {
 	int offset, size;
@@ -368,7 +335,7 @@ static const char *read_text(struct kmrv_trace *t, struct tep_record *rec,
 	return t->text;
 }
 
-static void decode(struct kmrv_trace *t, struct tep_record *rec,
+static void decode(struct tracecmd_reader *t, struct tep_record *rec,
 		   enum kmrv_tp tp, struct kmrv_event *ev)
 {
 	struct tp_fields *f = &t->fields[tp];
@@ -403,9 +370,9 @@ static void decode(struct kmrv_trace *t, struct tep_record *rec,
 	}
 }
 
-int kmrv_trace_next(struct kmrv_trace *t, struct kmrv_event *ev,
-		    char *err, size_t errlen)
+static int tc_next(void *priv, struct kmrv_event *ev, char *err, size_t errlen)
 {
+	struct tracecmd_reader *t = priv;
 	struct tep_record *rec;
 	struct stream *s;
 	int id, tp;
@@ -454,31 +421,30 @@ deliver:
 	}
 }
 
-const char *kmrv_trace_path(const struct kmrv_trace *t)
+static int tc_cpus(void *priv)
 {
-	return t->path;
+	return ((struct tracecmd_reader *)priv)->nr_cpus;
 }
 
-int kmrv_trace_cpus(const struct kmrv_trace *t)
+static int tc_has_tp(void *priv, enum kmrv_tp tp)
 {
-	return t->nr_cpus;
-}
+	struct tracecmd_reader *t = priv;
 
-int kmrv_trace_has_tp(const struct kmrv_trace *t, enum kmrv_tp tp)
-{
 	return tp < KMRV_TP__COUNT && (t->has_tp & (1u << tp));
 }
 
-const char *kmrv_trace_comm(struct kmrv_trace *t, int pid)
+static const char *tc_comm(void *priv, int pid)
 {
+	struct tracecmd_reader *t = priv;
+
 	if (!tep_is_pid_registered(t->tep, pid))
 		return NULL;
 	return tep_data_comm_from_pid(t->tep, pid);
 }
 
-const char *kmrv_trace_symbolize(struct kmrv_trace *t, uint64_t addr,
-				 char *buf, size_t len)
+static const char *tc_symbolize(void *priv, uint64_t addr, char *buf, size_t len)
 {
+	struct tracecmd_reader *t = priv;
 	const char *name = tep_find_function(t->tep, addr);
 
 	if (name)
@@ -488,3 +454,14 @@ const char *kmrv_trace_symbolize(struct kmrv_trace *t, uint64_t addr,
 		snprintf(buf, len, "0x%llx", (unsigned long long)addr);
 	return buf;
 }
+
+const struct trace_backend tracecmd_backend = {
+	.name		= "libtracecmd",
+	.open		= tc_open,
+	.next		= tc_next,
+	.close		= tc_close,
+	.cpus		= tc_cpus,
+	.has_tp		= tc_has_tp,
+	.comm		= tc_comm,
+	.symbolize	= tc_symbolize,
+};

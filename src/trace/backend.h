@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * backend.h - what a trace reader implements (private to src/trace).
+ *
+ * trace.c picks a backend by the file's magic and the user's --reader
+ * choice and forwards the public kmrv_trace_* calls to it. A backend keeps
+ * the promises of include/kmrv/trace.h: global timestamp order with ties to
+ * the lowest CPU, gaps as KMRV_TP_LOST events, one-line "PATH: problem"
+ * errors, and never a crash on a damaged file.
+ */
+#ifndef KMRV_TRACE_BACKEND_H
+#define KMRV_TRACE_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kmrv/event.h"
+#include "kmrv/trace.h"
+
+struct trace_backend {
+	const char	*name;		/* "libtracecmd", "direct", "perf" */
+	/* returns the backend's private state, or NULL with @err filled */
+	void		*(*open)(const char *path, char *err, size_t errlen);
+	int		(*next)(void *priv, struct kmrv_event *ev,
+				char *err, size_t errlen);
+	void		(*close)(void *priv);
+	int		(*cpus)(void *priv);
+	int		(*has_tp)(void *priv, enum kmrv_tp tp);
+	const char	*(*comm)(void *priv, int pid);
+	const char	*(*symbolize)(void *priv, uint64_t addr,
+				      char *buf, size_t len);
+};
+
+extern const struct trace_backend tracecmd_backend;
+
+#endif /* KMRV_TRACE_BACKEND_H */
