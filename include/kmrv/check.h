@@ -24,9 +24,23 @@ struct kmrv_filter {
 	char * const	*comms;
 };
 
+/*
+ * Whose violations are reported, for traces made by `kmrv record`: their
+ * first event is a marker "kmrv-record: pid=PID argv=..." naming the
+ * command's root pid; sched_process_fork events from a pid in the tree
+ * add the child. A violation belongs to the tree if its event's pid does
+ * (for objects unfreed at the end: the allocating pid).
+ */
+enum kmrv_scope {
+	KMRV_SCOPE_AUTO,	/* the tree if the trace begins with a marker, else all */
+	KMRV_SCOPE_TREE,	/* the tree; a trace without a marker is an error */
+	KMRV_SCOPE_ALL,		/* every pid */
+};
+
 struct kmrv_check_opts {
 	const struct kmrv_spec_set	*specs;
-	struct kmrv_filter		filter;
+	struct kmrv_filter		filter;		/* within the scope */
+	enum kmrv_scope			scope;
 	bool				keep_violations;	/* for -v */
 };
 

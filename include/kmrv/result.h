@@ -82,6 +82,15 @@ struct kmrv_lost_gap {
 	int64_t		count;			/* -1: the file did not say */
 };
 
+/* The command a `kmrv record` trace was made for, from its marker line. */
+struct kmrv_command {
+	bool		present;		/* the trace has a marker */
+	int32_t		pid;			/* root of the process tree */
+	char		*argv;			/* as recorded, maybe cut short */
+	uint64_t	tree_pids;		/* pids (threads too) in the tree */
+	bool		tree_only;		/* only the tree's violations reported */
+};
+
 struct kmrv_trace_result {
 	char		*path;
 	char		*error;			/* set when the trace could not be checked */
@@ -96,6 +105,7 @@ struct kmrv_trace_result {
 	struct kmrv_lost_gap *gaps;
 	bool		complete;		/* no gap at all */
 	uint64_t	first_ts, last_ts;
+	struct kmrv_command command;
 	int		nr_specs;
 	struct kmrv_spec_result *specs;
 };

@@ -15,6 +15,7 @@
 #include "kmrv/engine.h"
 #include "kmrv/trace.h"
 #include "collect.h"
+#include "tree.h"
 
 struct run {
 	const struct kmrv_check_opts	*opts;
@@ -23,6 +24,7 @@ struct run {
 	int				nr;
 	struct kmrv_monitor		**monitors;
 	struct collector		**collectors;
+	struct pidtree			tree;
 	size_t				cap_gaps;
 };
 
@@ -75,6 +77,7 @@ static int stream(struct run *run, char *err, size_t errlen)
 			continue;
 		}
 		count_event(run->res, &ev);
+		pidtree_step(&run->tree, &ev);
 		for (int i = 0; i < run->nr; i++)
 			if (kmrv_monitor_step(run->monitors[i], &ev))
 				goto nomem;
@@ -105,7 +108,8 @@ static int setup(struct run *run, char *err, size_t errlen)
 	if (!run->monitors || !run->collectors)
 		goto nomem;
 	for (int i = 0; i < set->nr; i++) {
-		run->collectors[i] = collector_new(set->specs[i], run->opts, run->trace);
+		run->collectors[i] = collector_new(set->specs[i], run->opts, run->trace,
+						   &run->tree);
 		if (!run->collectors[i])
 			goto nomem;
 		run->monitors[i] = kmrv_monitor_new(set->specs[i], collector_verdict,
@@ -157,6 +161,7 @@ static void teardown(struct run *run)
 	}
 	free(run->monitors);
 	free(run->collectors);
+	pidtree_release(&run->tree);
 	if (run->trace)
 		kmrv_trace_close(run->trace);
 }
@@ -167,6 +172,7 @@ int kmrv_check_file(const char *path, const struct kmrv_check_opts *opts,
 	struct run run = { .opts = opts, .res = res };
 	int ret = -1;
 
+	pidtree_init(&run.tree, opts->scope);
 	memset(res, 0, sizeof(*res));
 	res->path = strdup(path);
 	if (!res->path) {
@@ -185,6 +191,8 @@ int kmrv_check_file(const char *path, const struct kmrv_check_opts *opts,
 		goto out;
 	}
 	res->complete = res->nr_gaps == 0;
+	if (pidtree_finish(&run.tree, path, &res->command, err, errlen))
+		goto out;
 	ret = finish(&run, err, errlen);
 out:
 	teardown(&run);

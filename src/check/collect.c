@@ -5,6 +5,7 @@
 
 #include "collect.h"
 #include "idmap.h"
+#include "tree.h"
 
 #define SYM_LEN	128
 
@@ -23,6 +24,7 @@ struct unfreed_acc {
 struct collector {
 	const struct kmrv_spec		*spec;
 	const struct kmrv_filter	*filter;
+	const struct pidtree		*tree;
 	struct kmrv_trace		*trace;
 	bool				keep;
 	int				failed;
@@ -41,7 +43,8 @@ struct collector {
 
 struct collector *collector_new(const struct kmrv_spec *spec,
 				const struct kmrv_check_opts *opts,
-				struct kmrv_trace *trace)
+				struct kmrv_trace *trace,
+				const struct pidtree *tree)
 {
 	struct collector *c = calloc(1, sizeof(*c));
 
@@ -54,6 +57,7 @@ struct collector *collector_new(const struct kmrv_spec *spec,
 	}
 	c->spec = spec;
 	c->filter = &opts->filter;
+	c->tree = tree;
 	c->trace = trace;
 	c->keep = opts->keep_violations;
 	return c;
@@ -100,6 +104,8 @@ static bool filter_match(const struct collector *c, int pid)
 	const struct kmrv_filter *f = c->filter;
 	const char *comm;
 
+	if (!pidtree_reports(c->tree, pid))
+		return false;
 	if (!f->nr_pids && !f->nr_comms)
 		return true;
 	for (size_t i = 0; i < f->nr_pids; i++)

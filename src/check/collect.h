@@ -16,10 +16,13 @@
 #include "kmrv/trace.h"
 
 struct collector;
+struct pidtree;
 
+/* @tree: which pids' violations count (the command's tree, or all). */
 struct collector *collector_new(const struct kmrv_spec *spec,
 				const struct kmrv_check_opts *opts,
-				struct kmrv_trace *trace);
+				struct kmrv_trace *trace,
+				const struct pidtree *tree);
 
 /* A kmrv_verdict_fn: @ctx is the collector. */
 void collector_verdict(const struct kmrv_verdict *v, void *ctx);

@@ -55,6 +55,16 @@ int64_t idmap_get(struct idmap *m, uint64_t key, uint32_t next_index, int *added
 	return next_index;
 }
 
+int64_t idmap_find(const struct idmap *m, uint64_t key)
+{
+	if (!m->slots)
+		return -1;
+	for (size_t i = mix(key) & m->mask; m->slots[i].used; i = (i + 1) & m->mask)
+		if (m->slots[i].key == key)
+			return m->slots[i].index;
+	return -1;
+}
+
 void idmap_release(struct idmap *m)
 {
 	free(m->slots);

@@ -28,6 +28,9 @@ struct idmap {
  * set *@added. Returns -1 on ENOMEM.
  */
 int64_t idmap_get(struct idmap *m, uint64_t key, uint32_t next_index, int *added);
+
+/* idmap_find - the index stored for @key, or -1 if it is absent. */
+int64_t idmap_find(const struct idmap *m, uint64_t key);
 void idmap_release(struct idmap *m);
 
 #endif /* KMRV_IDMAP_H */

@@ -37,6 +37,7 @@ void kmrv_trace_result_release(struct kmrv_trace_result *r)
 		release_spec(&r->specs[i]);
 	free(r->specs);
 	free(r->gaps);
+	free(r->command.argv);
 	free(r->path);
 	free(r->error);
 	memset(r, 0, sizeof(*r));

@@ -25,11 +25,15 @@ static const char * const usage[] = {
 	"  -v, --verbose        list every violation with its pointer, time and sites",
 	"  -p, --pid PID[,PID]  report only violations by these pids",
 	"  -c, --comm NAME      report only violations by tasks with this comm",
+	"      --tree           report only the recorded command's process tree",
+	"                       (the default for `kmrv record` traces)",
+	"      --all            report every pid (the default for other traces)",
 	"      --fail-on KINDS  exit 1 if any of these violation kinds was found",
 	"      --top N          rows per table in text output (default 20, 0 = all)",
 	"  -h, --help           this text",
 	"",
 	"Filters choose what is reported, never which events the automata see.",
+	"--pid and --comm without --tree look at every pid.",
 	"Exit status: 0 checked, 1 --fail-on matched, 2 usage or input error.",
 	NULL,
 };
@@ -45,6 +49,7 @@ struct check_args {
 	size_t		nr_comms;
 	char		**fail_on;
 	size_t		nr_fail_on;
+	enum kmrv_scope	scope;
 };
 
 static void print_usage(FILE *out)
@@ -123,7 +128,17 @@ static void free_args(struct check_args *a)
 	free_list(a->fail_on, a->nr_fail_on);
 }
 
-enum { OPT_FAIL_ON = 256, OPT_TOP };
+enum { OPT_FAIL_ON = 256, OPT_TOP, OPT_TREE, OPT_ALL };
+
+static int set_scope(struct check_args *a, enum kmrv_scope scope)
+{
+	if (a->scope != KMRV_SCOPE_AUTO && a->scope != scope) {
+		cli_error("check: --tree and --all exclude each other");
+		return -1;
+	}
+	a->scope = scope;
+	return 0;
+}
 
 static int parse_args(int argc, char **argv, struct check_args *a)
 {
@@ -135,6 +150,8 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 		{ "comm",    required_argument, NULL, 'c' },
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ "top",     required_argument, NULL, OPT_TOP },
+		{ "tree",    no_argument,       NULL, OPT_TREE },
+		{ "all",     no_argument,       NULL, OPT_ALL },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -179,17 +196,23 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 				return -1;
 			}
 			break;
+		case OPT_TREE:
+		case OPT_ALL:
+			if (set_scope(a, c == OPT_TREE ? KMRV_SCOPE_TREE : KMRV_SCOPE_ALL))
+				return -1;
+			break;
 		case 'h':
 			print_usage(stdout);
 			exit(KMRV_EXIT_OK);
-		default:
-			print_usage(stderr);
+		default:	/* getopt said what was wrong */
 			return -1;
 		}
 	}
+	/* asking for pids or comms by name means: wherever they are */
+	if (a->scope == KMRV_SCOPE_AUTO && (a->nr_pids || a->nr_comms))
+		a->scope = KMRV_SCOPE_ALL;
 	if (optind >= argc) {
-		cli_error("check: no trace file given");
-		print_usage(stderr);
+		cli_error("check: no trace file given (kmrv check -h for usage)");
 		return -1;
 	}
 	return 0;
@@ -236,6 +259,7 @@ static int check_all(const struct check_args *a, const struct kmrv_spec_set *set
 			.nr_pids = a->nr_pids, .pids = a->pids,
 			.nr_comms = a->nr_comms, .comms = a->comms,
 		},
+		.scope = a->scope,
 		.keep_violations = a->verbose,
 	};
 	struct kmrv_report_opts ropts = { .top = a->top, .verbose = a->verbose };

@@ -13,6 +13,7 @@
 #define KMRV_EXIT_ERROR		2
 
 int cmd_check(int argc, char **argv);
+int cmd_record(int argc, char **argv);
 int cmd_specs(int argc, char **argv);
 
 /* Print "kmrv: " + message + newline to stderr. */

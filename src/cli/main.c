@@ -18,6 +18,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "check",  cmd_check,  "check trace files against specifications" },
+	{ "record", cmd_record, "record a command's kernel allocations into a trace.dat" },
 	{ "specs",  cmd_specs,  "list specifications, or draw one (--dot)" },
 };
 
@@ -59,7 +60,6 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
 
-	cli_error("'%s' is not a kmrv command", argv[1]);
-	usage(stderr);
+	cli_error("'%s' is not a kmrv command (kmrv -h lists them)", argv[1]);
 	return KMRV_EXIT_ERROR;
 }

@@ -118,6 +118,19 @@ static void json_spec(FILE *out, const struct kmrv_spec_result *s,
 	fputc('}', out);
 }
 
+/* "command": the `kmrv record` marker's command, or null; "scope". */
+static void json_command(FILE *out, const struct kmrv_command *c)
+{
+	fprintf(out, "   \"scope\": \"%s\", \"command\": ", c->tree_only ? "tree" : "all");
+	if (!c->present) {
+		fprintf(out, "null,\n");
+		return;
+	}
+	fprintf(out, "{\"pid\": %d, \"argv\": ", c->pid);
+	json_str(out, c->argv);
+	fprintf(out, ", \"tree_pids\": %llu},\n", (unsigned long long)c->tree_pids);
+}
+
 static void json_trace(FILE *out, const struct kmrv_trace_result *r,
 		       const struct kmrv_report_opts *o)
 {
@@ -145,6 +158,7 @@ static void json_trace(FILE *out, const struct kmrv_trace_result *r,
 		" \"first_ts\": %llu, \"last_ts\": %llu,\n",
 		(unsigned long long)r->failed_allocs, (unsigned long long)r->null_frees,
 		(unsigned long long)r->first_ts, (unsigned long long)r->last_ts);
+	json_command(out, &r->command);
 	fprintf(out, "   \"lost_events\": %llu, \"lost_unknown_gaps\": %llu, \"lost\": [",
 		(unsigned long long)r->lost_events, (unsigned long long)r->lost_unknown);
 	for (size_t i = 0; i < r->nr_gaps; i++)

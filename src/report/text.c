@@ -40,8 +40,8 @@ static void print_command(FILE *out, const struct kmrv_command *c)
 {
 	if (!c->present)
 		return;
-	fprintf(out, "  command: %s (pid %d, %llu pids in its tree; %s)\n", c->argv,
-		c->pid, (unsigned long long)c->tree_pids,
+	fprintf(out, "  command: %s (pid %d, %llu pid%s in its tree; %s)\n", c->argv,
+		c->pid, (unsigned long long)c->tree_pids, c->tree_pids == 1 ? "" : "s",
 		c->tree_only ? "violations of the tree only, --all for every pid"
 			     : "violations of every pid");
 }

@@ -1,0 +1,29 @@
+#!/bin/bash
+# The process tree of a recorded command follows its forks: a shell that
+# runs a pipeline and leaves a background child. The recorder waits for
+# the orphan too, and the command's status comes back.
+. "$(dirname "$0")/record_common.bash"
+
+out="$TMP/sh.dat"
+run_record -o "$out" -- sh -c 'ls / >/dev/null; cat /etc/passwd | wc -l >/dev/null; (sleep 0.3 &); exit 5'
+[ "$RC" = 5 ] || fail "exit $RC, want 5: $(cat "$TMP/err")"
+assert_valid_trace "$out"
+j="$TMP/check.json"
+jq -e '.traces[0].command.tree_pids >= 5' "$j" >/dev/null ||
+	fail "tree too small: $(jq -c '.traces[0].command' "$j")"
+# the orphaned sleep ran to its end inside the recording
+jq -e '.traces[0].event_counts["sched:sched_process_exit"] >= 5' "$j" >/dev/null ||
+	fail "not every exit recorded: $(jq -c '.traces[0].event_counts' "$j")"
+if command -v trace-cmd >/dev/null; then
+	grep -q 'sched_process_exit: *comm=sleep' "$TMP/report" ||
+		fail "the orphaned sleep's exit is not in the trace"
+fi
+# --tree on a trace without a marker is an error naming the file
+"$KMRV" record -a -t 0.3 -o "$TMP/all.dat" 2>"$TMP/err" & KPID=$!; wait $KPID; RC=$?
+assert_clean "$KPID"
+[ "$RC" = 0 ] || fail "-a -t 0.3: exit $RC: $(cat "$TMP/err")"
+"$KMRV" check --format json "$TMP/all.dat" | jq -e '.traces[0].scope == "all" and .traces[0].command == null' >/dev/null ||
+	fail "-a trace: default scope should be all"
+"$KMRV" check --tree "$TMP/all.dat" >/dev/null 2>"$TMP/err" && fail "--tree without a marker succeeded"
+grep -q "all.dat: --tree" "$TMP/err" || fail "--tree error does not name the file: $(cat "$TMP/err")"
+echo "PASS"
