@@ -42,6 +42,7 @@ struct kmrv_check_opts {
 	struct kmrv_filter		filter;		/* within the scope */
 	enum kmrv_scope			scope;
 	bool				keep_violations;	/* for -v */
+	const char			*reader;	/* NULL: the format's default */
 };
 
 /*

@@ -179,7 +179,7 @@ int kmrv_check_file(const char *path, const struct kmrv_check_opts *opts,
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
-	run.trace = kmrv_trace_open(path, err, errlen);
+	run.trace = kmrv_trace_open_reader(path, opts->reader, err, errlen);
 	if (!run.trace)
 		goto out;
 	res->nr_cpus = kmrv_trace_cpus(run.trace);

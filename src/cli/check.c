@@ -30,6 +30,7 @@ static const char * const usage[] = {
 	"      --all            report every pid (the default for other traces)",
 	"      --fail-on KINDS  exit 1 if any of these violation kinds was found",
 	"      --top N          rows per table in text output (default 20, 0 = all)",
+	"      --reader NAME    trace.dat reader: direct (default) or libtracecmd",
 	"  -h, --help           this text",
 	"",
 	"Filters choose what is reported, never which events the automata see.",
@@ -50,6 +51,7 @@ struct check_args {
 	char		**fail_on;
 	size_t		nr_fail_on;
 	enum kmrv_scope	scope;
+	const char	*reader;
 };
 
 static void print_usage(FILE *out)
@@ -128,7 +130,7 @@ static void free_args(struct check_args *a)
 	free_list(a->fail_on, a->nr_fail_on);
 }
 
-enum { OPT_FAIL_ON = 256, OPT_TOP, OPT_TREE, OPT_ALL };
+enum { OPT_FAIL_ON = 256, OPT_TOP, OPT_TREE, OPT_ALL, OPT_READER };
 
 static int set_scope(struct check_args *a, enum kmrv_scope scope)
 {
@@ -152,6 +154,7 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 		{ "top",     required_argument, NULL, OPT_TOP },
 		{ "tree",    no_argument,       NULL, OPT_TREE },
 		{ "all",     no_argument,       NULL, OPT_ALL },
+		{ "reader",  required_argument, NULL, OPT_READER },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -195,6 +198,14 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 				cli_error("check: --top: '%s' is not a number", optarg);
 				return -1;
 			}
+			break;
+		case OPT_READER:
+			if (strcmp(optarg, "direct") && strcmp(optarg, "libtracecmd")) {
+				cli_error("check: --reader: '%s' is not direct or libtracecmd",
+					  optarg);
+				return -1;
+			}
+			a->reader = optarg;
 			break;
 		case OPT_TREE:
 		case OPT_ALL:
@@ -261,6 +272,7 @@ static int check_all(const struct check_args *a, const struct kmrv_spec_set *set
 		},
 		.scope = a->scope,
 		.keep_violations = a->verbose,
+		.reader = a->reader,
 	};
 	struct kmrv_report_opts ropts = { .top = a->top, .verbose = a->verbose };
 	struct kmrv_trace_result *res;
