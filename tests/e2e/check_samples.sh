@@ -30,7 +30,7 @@ for dat in samples/*.dat; do
 		echo "note: trace-cmd not installed, re-count of $dat not run"
 		continue
 	fi
-	"$KMRV" check --format json --spec all "$dat" |
+	"$KMRV" check --format json --spec all --all "$dat" |
 		jq -r '.traces[0].specs[] | .name as $s | .violations | to_entries[] |
 		       "\($s) \(.key) \(.value)"' | sort > "$WORK/kmrv.txt"
 	trace-cmd report -N "$dat" 2>/dev/null |
