@@ -2,8 +2,8 @@
 /*
  * cli.h - the subcommands. Each lives in its own file, parses its own
  * options and prints its own usage. Exit status means one thing per value:
- * 0 ran, 1 findings the user asked to fail on (--fail-on), 2 usage or
- * input error.
+ * 0 ran, 1 findings the user asked to fail on (check --fail-on, diff
+ * --fail-on-increase), 2 usage or input error.
  */
 #ifndef KMRV_CLI_H
 #define KMRV_CLI_H
@@ -13,6 +13,8 @@
 #define KMRV_EXIT_ERROR		2
 
 int cmd_check(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_specs(int argc, char **argv);
 

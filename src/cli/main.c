@@ -18,6 +18,8 @@ struct command {
 
 static const struct command commands[] = {
 	{ "check",  cmd_check,  "check trace files against specifications" },
+	{ "diff",   cmd_diff,   "compare two results: did violations increase?" },
+	{ "merge",  cmd_merge,  "merge check results (JSON) of shards into one" },
 	{ "record", cmd_record, "record a command's kernel allocations into a trace.dat" },
 	{ "specs",  cmd_specs,  "list specifications, or draw one (--dot)" },
 };

@@ -5,19 +5,57 @@
  * Every kind of a spec appears in each "violations" object, zeros
  * included, so consumers never have to guess whether a missing key means
  * zero or "not checked". Timestamps and ages are integer nanoseconds.
+ * The output is always valid UTF-8 (kmrv's own reader, json_read.c, is
+ * strict): a byte that does not start a valid UTF-8 sequence, as a task
+ * comm may hold, is written as the code point of the same value.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "kmrv/report.h"
+#include "report_priv.h"
 
-static void json_str(FILE *out, const char *s)
+/* Length of the valid UTF-8 sequence at @s (c >= 0x80), or 0. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 :
+		   s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : 0;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (!n || s[0] > 0xf4)
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+void json_write_str(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (; s && *s; s++) {
 		unsigned char c = *s;
+		size_t n;
 
-		if (c == '"' || c == '\\')
+		if (c >= 0x80) {
+			n = utf8_seq((const unsigned char *)s);
+			if (!n) {
+				fprintf(out, "\\u%04x", c);
+				continue;
+			}
+			fwrite(s, 1, n, out);
+			s += n - 1;
+		} else if (c == '"' || c == '\\')
 			fprintf(out, "\\%c", c);
 		else if (c == '\n')
 			fputs("\\n", out);
@@ -37,7 +75,7 @@ static void json_counts(FILE *out, const struct kmrv_spec_result *s,
 	fputc('{', out);
 	for (int k = 0; k < s->nr_kinds; k++) {
 		fprintf(out, "%s", k ? ", " : "");
-		json_str(out, s->kinds[k]);
+		json_write_str(out, s->kinds[k]);
 		fprintf(out, ": %llu", (unsigned long long)counts[k]);
 	}
 	fputc('}', out);
@@ -47,34 +85,64 @@ static void json_violation(FILE *out, const struct kmrv_spec_result *s,
 			   const struct kmrv_violation *v)
 {
 	fprintf(out, "{\"kind\": ");
-	json_str(out, s->kinds[v->kind]);
+	json_write_str(out, s->kinds[v->kind]);
 	fprintf(out, ", \"ptr\": \"0x%llx\", \"ts\": %llu, \"cpu\": %u, \"pid\": %d, \"comm\": ",
 		(unsigned long long)v->ptr, (unsigned long long)v->ts, v->cpu, v->pid);
-	json_str(out, v->comm);
+	json_write_str(out, v->comm);
 	fprintf(out, ", \"site\": ");
-	json_str(out, v->site);
+	json_write_str(out, v->site);
 	if (v->has_alloc) {
 		fprintf(out, ", \"alloc\": {\"ts\": %llu, \"pid\": %d, \"site\": ",
 			(unsigned long long)v->alloc_ts, v->alloc_pid);
-		json_str(out, v->alloc_site);
+		json_write_str(out, v->alloc_site);
 		fputc('}', out);
 	}
 	if (v->has_free) {
 		fprintf(out, ", \"first_free\": {\"ts\": %llu, \"pid\": %d, \"site\": ",
 			(unsigned long long)v->free_ts, v->free_pid);
-		json_str(out, v->free_site);
+		json_write_str(out, v->free_site);
 		fputc('}', out);
 	}
 	fputc('}', out);
+}
+
+/* ",\n "by_call_site": [...]" */
+static void json_sites(FILE *out, const struct kmrv_spec_result *s)
+{
+	fprintf(out, ",\n       \"by_call_site\": [");
+	for (size_t i = 0; i < s->nr_sites; i++) {
+		fprintf(out, "%s\n         {\"site\": ", i ? "," : "");
+		json_write_str(out, s->sites[i].site);
+		fprintf(out, ", \"violations\": ");
+		json_counts(out, s, s->sites[i].counts);
+		fputc('}', out);
+	}
+	fputc(']', out);
+}
+
+/* ",\n "unfreed": [...]" */
+static void json_unfreed(FILE *out, const struct kmrv_spec_result *s)
+{
+	fprintf(out, ",\n       \"unfreed\": [");
+	for (size_t i = 0; i < s->nr_unfreed; i++) {
+		const struct kmrv_unfreed_row *u = &s->unfreed[i];
+
+		fprintf(out, "%s\n         {\"site\": ", i ? "," : "");
+		json_write_str(out, u->site);
+		fprintf(out, ", \"count\": %llu, \"bytes\": %llu, \"oldest_age_ns\": %llu}",
+			(unsigned long long)u->count, (unsigned long long)u->bytes,
+			(unsigned long long)u->oldest_age_ns);
+	}
+	fputc(']', out);
 }
 
 static void json_spec(FILE *out, const struct kmrv_spec_result *s,
 		      const struct kmrv_report_opts *o)
 {
 	fprintf(out, "{\"name\": ");
-	json_str(out, s->name);
+	json_write_str(out, s->name);
 	fprintf(out, ", \"description\": ");
-	json_str(out, s->description);
+	json_write_str(out, s->description);
 	fprintf(out, ", \"peak_instances\": %llu,\n       \"violations\": ",
 		(unsigned long long)s->peak_instances);
 	json_counts(out, s, s->counts);
@@ -83,30 +151,14 @@ static void json_spec(FILE *out, const struct kmrv_spec_result *s,
 	for (size_t i = 0; i < s->nr_pids; i++) {
 		fprintf(out, "%s\n         {\"pid\": %d, \"comm\": ", i ? "," : "",
 			s->pids[i].pid);
-		json_str(out, s->pids[i].comm);
+		json_write_str(out, s->pids[i].comm);
 		fprintf(out, ", \"violations\": ");
 		json_counts(out, s, s->pids[i].counts);
 		fputc('}', out);
 	}
-	fprintf(out, "],\n       \"by_call_site\": [");
-	for (size_t i = 0; i < s->nr_sites; i++) {
-		fprintf(out, "%s\n         {\"site\": ", i ? "," : "");
-		json_str(out, s->sites[i].site);
-		fprintf(out, ", \"violations\": ");
-		json_counts(out, s, s->sites[i].counts);
-		fputc('}', out);
-	}
-	fprintf(out, "],\n       \"unfreed\": [");
-	for (size_t i = 0; i < s->nr_unfreed; i++) {
-		const struct kmrv_unfreed_row *u = &s->unfreed[i];
-
-		fprintf(out, "%s\n         {\"site\": ", i ? "," : "");
-		json_str(out, u->site);
-		fprintf(out, ", \"count\": %llu, \"bytes\": %llu, \"oldest_age_ns\": %llu}",
-			(unsigned long long)u->count, (unsigned long long)u->bytes,
-			(unsigned long long)u->oldest_age_ns);
-	}
 	fputc(']', out);
+	json_sites(out, s);
+	json_unfreed(out, s);
 	if (o->verbose) {
 		fprintf(out, ",\n       \"violation_list\": [");
 		for (size_t i = 0; i < s->nr_violations; i++) {
@@ -127,7 +179,7 @@ static void json_command(FILE *out, const struct kmrv_command *c)
 		return;
 	}
 	fprintf(out, "{\"pid\": %d, \"argv\": ", c->pid);
-	json_str(out, c->argv);
+	json_write_str(out, c->argv);
 	fprintf(out, ", \"tree_pids\": %llu},\n", (unsigned long long)c->tree_pids);
 }
 
@@ -137,10 +189,10 @@ static void json_trace(FILE *out, const struct kmrv_trace_result *r,
 	int first = 1;
 
 	fprintf(out, "  {\"path\": ");
-	json_str(out, r->path);
+	json_write_str(out, r->path);
 	if (r->error) {
 		fprintf(out, ", \"error\": ");
-		json_str(out, r->error);
+		json_write_str(out, r->error);
 		fputc('}', out);
 		return;
 	}
@@ -150,7 +202,7 @@ static void json_trace(FILE *out, const struct kmrv_trace_result *r,
 		if (!r->by_tp[tp])
 			continue;
 		fprintf(out, "%s", first ? "" : ", ");
-		json_str(out, kmrv_tp_name(tp));
+		json_write_str(out, kmrv_tp_name(tp));
 		fprintf(out, ": %llu", (unsigned long long)r->by_tp[tp]);
 		first = 0;
 	}
@@ -174,6 +226,32 @@ static void json_trace(FILE *out, const struct kmrv_trace_result *r,
 	fprintf(out, "]}");
 }
 
+/* "totals": as kmrv_totals in report.h says; no pids, no lists. */
+static void json_totals(FILE *out, const struct kmrv_totals *t)
+{
+	fprintf(out, ",\n \"totals\": {\"traces\": %zu, \"failed\": %zu, \"events\": %llu,"
+		" \"failed_allocs\": %llu, \"null_frees\": %llu,\n   \"lost_events\": %llu,"
+		" \"lost_unknown_gaps\": %llu, \"incomplete\": %zu, \"complete\": %s,\n"
+		"   \"specs\": [", t->nr_traces, t->nr_failed, (unsigned long long)t->events,
+		(unsigned long long)t->failed_allocs, (unsigned long long)t->null_frees,
+		(unsigned long long)t->lost_events, (unsigned long long)t->lost_unknown,
+		t->nr_incomplete, t->nr_incomplete ? "false" : "true");
+	for (int s = 0; s < t->nr_specs; s++) {
+		const struct kmrv_spec_result *sr = &t->specs[s];
+
+		fprintf(out, "%s\n      {\"name\": ", s ? "," : "");
+		json_write_str(out, sr->name);
+		fprintf(out, ", \"description\": ");
+		json_write_str(out, sr->description);
+		fprintf(out, ",\n       \"violations\": ");
+		json_counts(out, sr, sr->counts);
+		json_sites(out, sr);
+		json_unfreed(out, sr);
+		fputc('}', out);
+	}
+	fprintf(out, "]}");
+}
+
 int kmrv_report_json(FILE *out, const struct kmrv_trace_result *res,
 		     size_t nr, const struct kmrv_report_opts *opts)
 {
@@ -183,7 +261,10 @@ int kmrv_report_json(FILE *out, const struct kmrv_trace_result *res,
 		json_trace(out, &res[i], opts);
 		fprintf(out, "%s\n", i + 1 < nr ? "," : "");
 	}
-	fprintf(out, "]}\n");
+	fputc(']', out);
+	if (opts->totals)
+		json_totals(out, opts->totals);
+	fprintf(out, "}\n");
 	fflush(out);
 	return ferror(out) ? -1 : 0;
 }

@@ -2,7 +2,9 @@
 /*
  * text.c - the report for people: a header per trace (events, losses),
  * then per spec a summary by kind, the pids and call sites that violated
- * most, and the unfreed allocations grouped by allocation site.
+ * most, and the unfreed allocations grouped by allocation site. After
+ * several traces, a totals section in the same shape (without pids: they
+ * do not compare across traces).
  */
 #include <stdio.h>
 #include <string.h>
@@ -212,7 +214,8 @@ static void print_spec(FILE *out, const struct kmrv_spec_result *s,
 			(unsigned long long)s->counts[k]);
 	if (!total)
 		return;
-	print_pids(out, s, o);
+	if (s->nr_pids)
+		print_pids(out, s, o);
 	print_sites(out, s, o);
 	if (s->nr_unfreed)
 		print_unfreed(out, s, o);
@@ -221,6 +224,28 @@ static void print_spec(FILE *out, const struct kmrv_spec_result *s,
 	fprintf(out, "  violations:\n");
 	for (size_t i = 0; i < s->nr_violations; i++)
 		print_violation(out, s, &s->violations[i]);
+}
+
+static void print_totals(FILE *out, const struct kmrv_totals *t,
+			 const struct kmrv_report_opts *o)
+{
+	struct kmrv_report_opts quiet = *o;
+
+	quiet.verbose = false;	/* totals keep no violation list */
+	fprintf(out, "\ntotals: %zu traces", t->nr_traces);
+	if (t->nr_failed)
+		fprintf(out, " (%zu could not be checked)", t->nr_failed);
+	fprintf(out, ", %llu events\n  failed allocations %llu, "
+		"kfree(NULL or ZERO_SIZE_PTR) %llu\n", (unsigned long long)t->events,
+		(unsigned long long)t->failed_allocs, (unsigned long long)t->null_frees);
+	if (!t->nr_incomplete)
+		fprintf(out, "  lost events: none\n");
+	else
+		fprintf(out, "  LOST EVENTS: %llu (and %llu gaps of unknown size) in %zu"
+			" traces: totals INCOMPLETE\n", (unsigned long long)t->lost_events,
+			(unsigned long long)t->lost_unknown, t->nr_incomplete);
+	for (int s = 0; s < t->nr_specs; s++)
+		print_spec(out, &t->specs[s], &quiet);
 }
 
 int kmrv_report_text(FILE *out, const struct kmrv_trace_result *res,
@@ -239,6 +264,8 @@ int kmrv_report_text(FILE *out, const struct kmrv_trace_result *res,
 		for (int s = 0; s < r->nr_specs; s++)
 			print_spec(out, &r->specs[s], opts);
 	}
+	if (opts->totals && nr > 1)
+		print_totals(out, opts->totals, opts);
 	fflush(out);
 	return ferror(out) ? -1 : 0;
 }

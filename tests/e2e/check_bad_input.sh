@@ -31,7 +31,8 @@ expect_error() {
 }
 
 expect_error "missing file" "$WORK/nope.dat: No such file" check "$WORK/nope.dat"
-expect_error "directory" "$WORK: is a directory" check "$WORK"
+mkdir "$WORK/empty-dir"
+expect_error "directory without traces" "$WORK/empty-dir: no trace files" check "$WORK/empty-dir"
 : > "$WORK/empty.dat"
 expect_error "empty file" "$WORK/empty.dat: empty file" check "$WORK/empty.dat"
 expect_error "text file" "$SRC/README.md: not a trace.dat" check "$SRC/README.md"
