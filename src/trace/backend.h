@@ -31,6 +31,13 @@ struct trace_backend {
 				      char *buf, size_t len);
 };
 
+/*
+ * A backend that cannot read a valid file (a feature it does not
+ * implement) fails open() with errno ENOTSUP; when the user did not
+ * choose a reader, trace.c then tries the next backend for the format.
+ */
 extern const struct trace_backend tracecmd_backend;
+extern const struct trace_backend perf_backend;	/* perf.data, file and pipe mode */
+extern const struct trace_backend direct_backend;	/* trace.dat default */
 
 #endif /* KMRV_TRACE_BACKEND_H */

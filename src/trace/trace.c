@@ -26,7 +26,9 @@ struct kmrv_trace {
 static const char trace_dat_magic[] = "\027\010\104tracing";
 
 static const struct trace_backend *backends[] = {
+	&direct_backend,
 	&tracecmd_backend,
+	&perf_backend,
 };
 
 static int read_magic(const char *path, unsigned char *magic, char *err,
@@ -73,7 +75,7 @@ static const struct trace_backend *pick(const char *path,
 					const char *reader, char *err, size_t errlen)
 {
 	if (len == MAGIC_LEN && !memcmp(magic, trace_dat_magic, MAGIC_LEN)) {
-		const struct trace_backend *b = find_backend(reader ? reader : "libtracecmd");
+		const struct trace_backend *b = find_backend(reader ? reader : "direct");
 
 		if (!b)
 			snprintf(err, errlen, "%s: reader '%s' cannot read trace.dat files",
@@ -81,11 +83,15 @@ static const struct trace_backend *pick(const char *path,
 		return b;
 	}
 	if (len >= 8 && (!memcmp(magic, "PERFILE2", 8) || !memcmp(magic, "2ELIFREP", 8))) {
-		snprintf(err, errlen, "%s: perf.data files are not supported yet "
-			 "(convert with a trace.dat recorder: kmrv record or trace-cmd)", path);
+		const struct trace_backend *b = find_backend(reader ? reader : "perf");
+
+		if (b == &perf_backend)
+			return b;
+		snprintf(err, errlen, "%s: reader '%s' cannot read perf.data files",
+			 path, reader);
 		return NULL;
 	}
-	snprintf(err, errlen, "%s: not a trace.dat file (bad magic)", path);
+	snprintf(err, errlen, "%s: not a trace.dat or perf.data file (bad magic)", path);
 	return NULL;
 }
 
@@ -110,7 +116,13 @@ struct kmrv_trace *kmrv_trace_open_reader(const char *path, const char *reader,
 		return NULL;
 	}
 	t->ops = ops;
+	errno = 0;
 	t->priv = ops->open(path, err, errlen);
+	if (!t->priv && errno == ENOTSUP && !reader && ops == &direct_backend) {
+		/* a valid file using what only libtracecmd implements */
+		t->ops = &tracecmd_backend;
+		t->priv = t->ops->open(path, err, errlen);
+	}
 	if (!t->priv) {
 		free(t->path);
 		free(t);

@@ -1,0 +1,188 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench/run.sh - kmrv check against the libtracecmd baseline and
+# trace-cmd report, on the same files, in one run.
+#
+#   bench/run.sh [BUILD_DIR]          (default: build)
+#
+# Builds the bench target, then generates once into BUILD_DIR/bench-cache:
+#   syn-*-v6.dat   EVENTS kmalloc/kfree on 2 CPUs, live set ~LIVE..2*LIVE,
+#                frees on random (mostly other) CPUs, v6 uncompressed
+#   syn-*-v7.dat   the same, `trace-cmd convert` to v7 zstd
+#   syn2x-*-v6.dat twice the events, same live set (RSS growth check)
+#   slice-*-v6.dat 1M events, for trace-cmd report (minutes on the big one)
+# and uses the largest samples/*.dat. Each command runs RUNS times under
+# /usr/bin/time; the table shows medians: seconds, events/s, the ratio to
+# bench/baseline's events/s on the same file, and peak RSS. Then: the
+# ns/event split of kmrv check (perf, on the slice), start-up time on the
+# sample, and table_bench.
+#
+# Environment: RUNS (default 3), EVENTS (20000000), LIVE (500000),
+# SKIP_TABLE=1 to leave out table_bench, SKIP_2X=1 to leave out the
+# doubled trace.
+
+set -u
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+B=$(cd "${1:-$SRC/build}" 2>/dev/null && pwd) || { echo "bench: no build directory ${1:-build} (cmake -B build first)" >&2; exit 2; }
+RUNS=${RUNS:-3}
+EVENTS=${EVENTS:-20000000}
+LIVE=${LIVE:-500000}
+CACHE=$B/bench-cache
+TAG=$EVENTS-$LIVE
+SYN=$CACHE/syn-$TAG-v6.dat
+SYN7=$CACHE/syn-$TAG-v7.dat
+SYN2X=$CACHE/syn2x-$TAG-v6.dat
+SLICE=$CACHE/slice-1000000-$LIVE-v6.dat
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/kmrv-bench.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT
+export KMRV_SPEC_PATH=$SRC/specs
+
+cmake --build "$B" --target bench -j"$(nproc)" > "$TMP/build.log" 2>&1 ||
+	{ cat "$TMP/build.log" >&2; exit 1; }
+KMRV=$B/kmrv
+MKF=$B/kmrv-mkfixture
+DUMP=$B/kmrv-dump-events
+BASE=$B/bench/baseline
+[ -x /usr/bin/time ] || { echo "bench: needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
+HAVE_TC=0
+command -v trace-cmd > /dev/null && HAVE_TC=1
+
+mkdir -p "$CACHE"
+gen() {	# gen FILE N
+	[ -s "$1" ] && return 0
+	echo "generating $(basename "$1") ($2 events)..." >&2
+	"$MKF" --synthetic "$2" --cpus 2 --live "$LIVE" --seed 1 "$1.tmp" && mv "$1.tmp" "$1"
+}
+gen "$SYN" "$EVENTS" || exit 1
+gen "$SLICE" 1000000 || exit 1
+[ "${SKIP_2X:-0}" = 1 ] || gen "$SYN2X" $((2 * EVENTS)) || exit 1
+if [ $HAVE_TC = 1 ] && [ ! -s "$SYN7" ]; then
+	echo "converting $(basename "$SYN") to v7 zstd..." >&2
+	trace-cmd convert -i "$SYN" -o "$SYN7.tmp" \
+		--file-version 7 --compression zstd > /dev/null 2>&1 &&
+		mv "$SYN7.tmp" "$SYN7"
+fi
+SAMPLE=$(ls -S "$SRC"/samples/*.dat 2>/dev/null | head -1)
+
+# events FILE: how many events the file holds (cached)
+events() {
+	local f=$1 c="$CACHE/.$(basename "$1").events"
+	if [ ! -s "$c" ] || [ "$c" -ot "$f" ]; then
+		"$BASE" "$f" | awk '{ print $1 }' > "$c"
+	fi
+	cat "$c"
+}
+
+# measure CMD...: RUNS runs; prints "median_seconds median_peak_rss_kb"
+# (wall time by date(1) to the nanosecond, RSS by /usr/bin/time)
+measure() {
+	local i t0 t1 m
+	: > "$TMP/m"
+	for ((i = 0; i < RUNS; i++)); do
+		t0=$(date +%s%N)
+		/usr/bin/time -f "%M" -o "$TMP/t" "$@" > /dev/null 2> "$TMP/err" ||
+			{ echo "bench: $* failed: $(head -c 300 "$TMP/err")" >&2; echo "nan nan"; return; }
+		t1=$(date +%s%N)
+		echo "$(( (t1 - t0) / 1000 )) $(tail -1 "$TMP/t")" >> "$TMP/m"
+	done
+	m=$(( (RUNS + 1) / 2 ))
+	printf '%s %s\n' \
+		"$(awk '{ print $1 }' "$TMP/m" | sort -n | sed -n "${m}p" | awk '{ printf "%.3f", $1 / 1e6 }')" \
+		"$(awk '{ print $2 }' "$TMP/m" | sort -n | sed -n "${m}p")"
+}
+
+ROWS=$TMP/rows
+printf '%-14s %-34s %9s %12s %9s %9s\n' FILE COMMAND SECONDS EVENTS/S VS_BASE RSS_MB > "$ROWS"
+# row FILE LABEL BASE_EPS EVENTS CMD...
+row() {
+	local file=$1 label=$2 base=$3 n=$4 r s rss eps
+	shift 4
+	echo "  $label on $(basename "$file")..." >&2
+	r=$(measure "$@")
+	s=${r% *}
+	rss=${r#* }
+	eps=$(awk -v n="$n" -v s="$s" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
+	printf '%-14s %-34s %9s %12s %9s %9s\n' "$(basename "$file")" "$label" "$s" \
+		"$eps" "$(awk -v a="$eps" -v b="$base" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }')" \
+		"$(awk -v k="$rss" 'BEGIN { printf "%.0f", k / 1024 }')" >> "$ROWS"
+	echo "$eps" > "$TMP/last_eps"
+}
+
+contenders() {	# contenders FILE [report]
+	local f=$1 n base
+	n=$(events "$f")
+	row "$f" "bench/baseline (libtracecmd)" 0 "$n" "$BASE" "$f"
+	base=$(cat "$TMP/last_eps")
+	sed -i '$ s/ 0.00x/ 1.00x/' "$ROWS"
+	row "$f" "kmrv check --spec all" "$base" "$n" "$KMRV" check --spec all "$f"
+	row "$f" "kmrv check --spec all -f json" "$base" "$n" "$KMRV" check --spec all --format json "$f"
+	row "$f" "kmrv check --reader=libtracecmd" "$base" "$n" "$KMRV" check --reader libtracecmd --spec all "$f"
+	row "$f" "direct reader alone" "$base" "$n" "$DUMP" --count --reader direct "$f"
+	if [ "${2:-}" = report ] && [ $HAVE_TC = 1 ]; then
+		row "$f" "trace-cmd report >/dev/null" "$base" "$n" trace-cmd report -i "$f"
+	fi
+}
+
+echo "machine: $(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2 }'), $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -r); RUNS=$RUNS" >&2
+contenders "$SYN"
+[ -s "$SYN7" ] && contenders "$SYN7"
+contenders "$SLICE" report
+[ -n "$SAMPLE" ] && contenders "$SAMPLE" report
+if [ "${SKIP_2X:-0}" != 1 ]; then
+	n=$(events "$SYN2X")
+	row "$SYN2X" "kmrv check --spec all (2x events)" 0 "$n" \
+		"$KMRV" check --spec all "$SYN2X"
+	row "$SYN2X" "kmrv check --spec alloc-free (2x)" 0 "$n" \
+		"$KMRV" check --spec alloc-free "$SYN2X"
+	row "$SYN" "kmrv check --spec alloc-free (1x)" 0 "$(events "$SYN")" \
+		"$KMRV" check --spec alloc-free "$SYN"
+fi
+echo
+echo "== events/s (median of $RUNS runs), ratio to bench/baseline on the same file, peak RSS"
+cat "$ROWS"
+
+# Where kmrv check spends its time, by function group (perf samples;
+# helpers the compiler inlined count with their caller).
+echo
+echo "== ns/event split of kmrv check --spec all on the 1M-event slice (perf)"
+if perf record -q -o "$TMP/perf.data" "$KMRV" check --spec all "$SLICE" > /dev/null 2>&1; then
+	s=$(measure "$KMRV" check --spec all "$SLICE")
+	perf report -i "$TMP/perf.data" --no-children --sort symbol --stdio -q 2>/dev/null |
+	awk -v secs="${s% *}" -v n="$(events "$SLICE")" '
+	/%/ {
+		pct = $1; sub(/%/, "", pct); sym = $3
+		if (sym ~ /stream_advance|next_page|next_window|next_chunk|read_at|ZSTD|HUF_|FSE_|inflate|decode|read_text|dr_next|kmrv_trace_next|copy_to|filemap|pread|_copy_/)
+			g = "read (pages, fields, decompression)"
+		else if (sym ~ /sift_down|heap_refresh/)
+			g = "merge (heap)"
+		else if (sym ~ /kmrv_monitor_step|kmrv_table_(find|insert|delete)|own_step|transition|nudge_holder|take_slot|release_slot|forget_if_idle|groups_|record$|clear_page|pidtree|count_event|stream$|page_fault|irq_enable|handle_mm/)
+			g = "automata (tables, state, their memory)"
+		else if (sym ~ /collector|inst_cmp|msort|report_at_end|kmrv_monitor_finish|kmrv_table_next|json|text_|print|qsort|symbol|tep_/)
+			g = "verdicts and report"
+		else
+			g = "other (start-up, libc, kernel)"
+		t[g] += pct
+	}
+	END {
+		for (g in t)
+			printf "  %-42s %5.1f%%  %7.1f ns/event\n", g, t[g], t[g] / 100 * secs * 1e9 / n
+	}' | sort -k1,1
+else
+	echo "  (perf record not permitted here; skipped)"
+fi
+
+if [ -n "$SAMPLE" ]; then
+	echo
+	echo "== start-up: kmrv check --spec all on $(basename "$SAMPLE") (whole run, median of $RUNS)"
+	for r in direct libtracecmd; do
+		s=$(measure "$KMRV" check --reader "$r" --spec all "$SAMPLE")
+		printf '  --reader=%-12s %6.1f ms\n' "$r" "$(awk -v s="${s% *}" 'BEGIN { print s * 1000 }')"
+	done
+fi
+
+if [ "${SKIP_TABLE:-0}" != 1 ]; then
+	echo
+	echo "== bench/table_bench"
+	"$B/bench/table_bench"
+fi
