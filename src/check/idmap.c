@@ -1,18 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdlib.h>
 
+#include "kmrv/hash.h"
 #include "idmap.h"
-
-/* splitmix64's finalizer: pids are small, sites share their high bits */
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
 
 static int grow(struct idmap *m)
 {
@@ -26,7 +16,7 @@ static int grow(struct idmap *m)
 
 		if (!m->slots[i].used)
 			continue;
-		j = mix(m->slots[i].key) & (cap - 1);
+		j = kmrv_mix64(m->slots[i].key) & (cap - 1);
 		while (slots[j].used)
 			j = (j + 1) & (cap - 1);
 		slots[j] = m->slots[i];
@@ -44,7 +34,7 @@ int64_t idmap_get(struct idmap *m, uint64_t key, uint32_t next_index, int *added
 	*added = 0;
 	if ((!m->slots || (m->count + 1) * 4 > (m->mask + 1) * 3) && grow(m))
 		return -1;
-	for (i = mix(key) & m->mask; m->slots[i].used; i = (i + 1) & m->mask)
+	for (i = kmrv_mix64(key) & m->mask; m->slots[i].used; i = (i + 1) & m->mask)
 		if (m->slots[i].key == key)
 			return m->slots[i].index;
 	m->slots[i].used = 1;
@@ -59,7 +49,7 @@ int64_t idmap_find(const struct idmap *m, uint64_t key)
 {
 	if (!m->slots)
 		return -1;
-	for (size_t i = mix(key) & m->mask; m->slots[i].used; i = (i + 1) & m->mask)
+	for (size_t i = kmrv_mix64(key) & m->mask; m->slots[i].used; i = (i + 1) & m->mask)
 		if (m->slots[i].key == key)
 			return m->slots[i].index;
 	return -1;

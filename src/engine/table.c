@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "kmrv/hash.h"
 #include "kmrv/table.h"
 
 #define TABLE_MIN_CAPACITY	8
@@ -45,8 +46,8 @@ struct kmrv_table {
  * Slab objects share their high bits and are aligned to 8..4096 bytes, so
  * the low bits of a pointer say almost nothing: every bit of the key must
  * reach the slot index. The pid is spread by a golden-ratio multiply and a
- * rotation into the pointer's constant high half, then murmur3's fmix64
- * finalizer mixes the lot.
+ * rotation into the pointer's constant high half, then kmrv_mix64
+ * (murmur3's fmix64) mixes the lot.
  */
 static inline uint64_t mix(uint64_t ptr, int32_t pid)
 {
