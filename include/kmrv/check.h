@@ -43,12 +43,24 @@ struct kmrv_check_opts {
 	enum kmrv_scope			scope;
 	bool				keep_violations;	/* for -v */
 	const char			*reader;	/* NULL: the format's default */
+	/*
+	 * At most this many automaton instances live at once, summed over
+	 * the specs (0: no limit); about 200 bytes of memory each.
+	 */
+	size_t				max_keys;
 };
+
+/*
+ * kmrv_check_default_max_keys - the default limit: what a quarter of the
+ * machine's physical memory holds (at least 1M, at most 256M keys).
+ */
+size_t kmrv_check_default_max_keys(void);
 
 /*
  * kmrv_check_file - check one trace.
  * Returns 0 with @res filled, or -1 with a one-line "PATH: problem" in
- * @err (and nothing to release in @res).
+ * @err (and nothing to release in @res); exceeding opts->max_keys is
+ * such an error, never a partial result.
  */
 int kmrv_check_file(const char *path, const struct kmrv_check_opts *opts,
 		    struct kmrv_trace_result *res, char *err, size_t errlen);

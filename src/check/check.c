@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kmrv/check.h"
 #include "kmrv/engine.h"
@@ -65,8 +66,23 @@ static void count_event(struct kmrv_trace_result *res, const struct kmrv_event *
 		res->null_frees++;
 }
 
+/* Live instances, summed over the specs. */
+static size_t live_keys(const struct run *run)
+{
+	struct kmrv_monitor_stats st;
+	size_t live = 0;
+
+	for (int i = 0; i < run->nr; i++) {
+		kmrv_monitor_stats(run->monitors[i], &st);
+		live += st.live;
+	}
+	return live;
+}
+
 static int stream(struct run *run, char *err, size_t errlen)
 {
+	size_t max_keys = run->opts->max_keys;
+	size_t bound = 0;	/* >= the live instances */
 	struct kmrv_event ev;
 	int ret;
 
@@ -81,8 +97,20 @@ static int stream(struct run *run, char *err, size_t errlen)
 		for (int i = 0; i < run->nr; i++)
 			if (kmrv_monitor_step(run->monitors[i], &ev))
 				goto nomem;
+		/*
+		 * An event adds at most one instance per spec, so the tables
+		 * are counted only when the bound passes the limit.
+		 */
+		bound += run->nr;
+		if (max_keys && bound > max_keys && (bound = live_keys(run)) > max_keys)
+			goto limit;
 	}
 	return ret;
+limit:
+	snprintf(err, errlen, "%s: more than %zu automaton instances live after %llu events "
+		 "(the limit; raise it with --max-keys N, 0 for none)",
+		 run->res->path, max_keys, (unsigned long long)run->res->events);
+	return -1;
 nomem:
 	snprintf(err, errlen, "%s: out of memory after %llu events",
 		 run->res->path, (unsigned long long)run->res->events);
@@ -164,6 +192,17 @@ static void teardown(struct run *run)
 	pidtree_release(&run->tree);
 	if (run->trace)
 		kmrv_trace_close(run->trace);
+}
+
+size_t kmrv_check_default_max_keys(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	size_t keys = 256u << 20;
+
+	/* 72 bytes an entry, 4/3 to 8/3 slots a key, twice while growing */
+	if (pages > 0 && page > 0 && (uint64_t)pages * page / 4 / 200 < keys)
+		keys = (uint64_t)pages * page / 4 / 200;
+	return keys < (1u << 20) ? 1u << 20 : keys;
 }
 
 int kmrv_check_file(const char *path, const struct kmrv_check_opts *opts,

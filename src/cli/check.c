@@ -51,6 +51,8 @@ static const char * const usage[] = {
 	"      --fail-on KINDS  exit 1 if any of these violation kinds was found",
 	"      --top N          rows per table in text output (default 20, 0 = all)",
 	"      --reader NAME    trace.dat reader: direct (default) or libtracecmd",
+	"      --max-keys N     stop (exit 2) when more than N objects are tracked at",
+	"                       once over all specs (default: 1/4 of RAM; 0 = no limit)",
 	"  -j, --jobs N         check N traces at a time (default 1; 0 = one per CPU)",
 	"  -h, --help           this text",
 	"",
@@ -76,6 +78,7 @@ struct check_args {
 	enum kmrv_scope	scope;
 	const char	*reader;
 	long		jobs;
+	size_t		max_keys;
 };
 
 /* The traces to check, in the order given (directories expanded). */
@@ -161,7 +164,7 @@ static void free_args(struct check_args *a)
 	free_list(a->fail_on, a->nr_fail_on);
 }
 
-enum { OPT_FAIL_ON = 256, OPT_TOP, OPT_TREE, OPT_ALL, OPT_READER };
+enum { OPT_FAIL_ON = 256, OPT_TOP, OPT_TREE, OPT_ALL, OPT_READER, OPT_MAX_KEYS };
 
 static int parse_jobs(const char *arg, struct check_args *a)
 {
@@ -202,6 +205,7 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 		{ "tree",    no_argument,       NULL, OPT_TREE },
 		{ "all",     no_argument,       NULL, OPT_ALL },
 		{ "reader",  required_argument, NULL, OPT_READER },
+		{ "max-keys", required_argument, NULL, OPT_MAX_KEYS },
 		{ "jobs",    required_argument, NULL, 'j' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -212,6 +216,7 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 	a->spec_arg = "all";
 	a->top = 20;
 	a->jobs = 1;
+	a->max_keys = kmrv_check_default_max_keys();
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:f:vp:c:j:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -255,6 +260,14 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 				return -1;
 			}
 			a->reader = optarg;
+			break;
+		case OPT_MAX_KEYS:
+			errno = 0;
+			a->max_keys = strtoull(optarg, &end, 10);
+			if (errno || *end || end == optarg || *optarg == '-') {
+				cli_error("check: --max-keys: '%s' is not a number", optarg);
+				return -1;
+			}
 			break;
 		case OPT_TREE:
 		case OPT_ALL:
@@ -621,6 +634,7 @@ static int check_all(const struct check_args *a, const struct kmrv_spec_set *set
 		.scope = a->scope,
 		.keep_violations = a->verbose,
 		.reader = a->reader,
+		.max_keys = a->max_keys,
 	};
 	struct kmrv_trace_result *res;
 	size_t ok = 0;

@@ -28,6 +28,7 @@
 #include <zstd.h>
 
 #include "direct.h"
+#include "tdat_probe.h"
 
 #define MAX_CPUS		8192
 #define MAX_SECTION		(1ULL << 30)	/* inflated header sections */
@@ -275,8 +276,13 @@ static int one_format(struct dcur *c, struct tep_handle *tep,
 
 	if (get64(c, &len) || !(text = take(c, len)))
 		return -1;
-	if (names && wanted(text, len, names))
+	if (names && wanted(text, len, names)) {
+		/* libtraceevent crashes on some damaged formats: fields only */
+		len = tdat_format_fields((const char *)text, len);
+		if (!tdat_format_sane((const char *)text, len))
+			return -1;
 		tep_parse_event(tep, (const char *)text, len, system);
+	}
 	return 0;
 }
 
@@ -685,6 +691,9 @@ int dfile_open(struct dfile *f, const char *path, struct tep_handle *tep,
 	cur_map(&c, f, 10);
 	if (!(version = get_str(&c)))
 		return fail(f, err, errlen, what, c.pos);
+	/* a version that is no short number is a damaged header */
+	if (strlen(version) > 8 || strspn(version, "0123456789") != strlen(version))
+		return fail(f, err, errlen, what, 10);
 	if (strcmp(version, "6") && strcmp(version, "7")) {
 		snprintf(err, errlen, "%s: unsupported trace.dat version '%s'",
 			 path, version);

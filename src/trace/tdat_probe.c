@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,6 +28,8 @@ struct cursor {
 	uint64_t	pos;
 	uint64_t	size;
 	int		swap;
+	uint32_t	page_size;
+	uint8_t		long_size;
 	const char	*what;		/* the section being read, for errors */
 };
 
@@ -103,6 +106,100 @@ static int skip_sized(struct cursor *c, int wide)
 	return read_u32(c, &len32) || skip(c, len32);
 }
 
+/*
+ * libtraceevent's tep_parse_printk_formats() (called by libtracecmd on
+ * the printk section) reads before its buffer on a line without
+ * "ADDR : FMT" or with a FMT shorter than 3 bytes. Real kernels write
+ * `0xADDR : "text"` lines; anything else is a damaged file.
+ */
+static int check_printk(struct cursor *c)
+{
+	uint32_t len;
+	char *text, *line, *end;
+	int ret = -1;
+
+	if (read_u32(c, &len) || len > c->size - c->pos)
+		return -1;
+	if (!len)
+		return 0;
+	text = malloc(len);
+	if (!text || read_at(c, text, len))
+		goto out;
+	while (len && !text[len - 1])
+		len--;
+	for (line = text; line < text + len; line = end + 1) {
+		char *colon;
+
+		end = memchr(line, '\n', text + len - line);
+		if (!end)
+			end = text + len;
+		if (end == line)
+			continue;
+		colon = memchr(line, ':', end - line);
+		if (!colon || colon == line || memchr(line, '\0', end - line) ||
+		    end - colon < 5)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(text);
+	return ret;
+}
+
+int tdat_format_sane(const char *text, size_t len)
+{
+	int depth = 0, quote = 0;
+
+	while (len && !text[len - 1])
+		len--;
+	for (size_t i = 0; i < len; i++) {
+		char ch = text[i];
+
+		if (!ch)
+			return 0;
+		if (quote) {
+			if (ch == '\\' && i + 1 < len)
+				i++;
+			else if (ch == '"')
+				quote = 0;
+		} else if (ch == '"') {
+			quote = 1;
+		} else if (ch == '(') {
+			depth++;
+		} else if (ch == ')' && --depth < 0) {
+			return 0;
+		}
+	}
+	return !quote && !depth;
+}
+
+size_t tdat_format_fields(const char *text, size_t len)
+{
+	static const char key[] = "\nprint fmt:";
+
+	for (size_t i = 0; i + sizeof(key) - 1 <= len; i++)
+		if (text[i] == '\n' && !memcmp(text + i, key, sizeof(key) - 1))
+			return i + 1;
+	return len;
+}
+
+/* A sized event format, read and checked as tdat_format_sane() says. */
+static int check_format(struct cursor *c)
+{
+	uint64_t len;
+	char *text;
+	int ret = -1;
+
+	if (read_u64(c, &len) || len > c->size - c->pos)
+		return -1;
+	text = malloc(len ? len : 1);
+	if (text && !read_at(c, text, len) &&
+	    tdat_format_sane(text, tdat_format_fields(text, len)))
+		ret = 0;
+	free(text);
+	return ret;
+}
+
 static int walk_formats(struct cursor *c)
 {
 	uint32_t nr, systems;
@@ -111,7 +208,7 @@ static int walk_formats(struct cursor *c)
 	if (read_u32(c, &nr))
 		return -1;
 	for (uint32_t i = 0; i < nr; i++)
-		if (skip_sized(c, 1))
+		if (check_format(c))
 			return -1;
 	c->what = "event formats";
 	if (read_u32(c, &systems))
@@ -120,7 +217,7 @@ static int walk_formats(struct cursor *c)
 		if (skip_string(c, 4096, NULL, 0) || read_u32(c, &nr))
 			return -1;
 		for (uint32_t i = 0; i < nr; i++)
-			if (skip_sized(c, 1))
+			if (check_format(c))
 				return -1;
 	}
 	return 0;
@@ -144,6 +241,37 @@ static int walk_options(struct cursor *c)
 	}
 }
 
+/*
+ * Every page header of one CPU: libtracecmd (kbuffer) reads as many bytes
+ * as the commit field says, masked with (1 << 27) - 1, beyond the page.
+ */
+static int check_pages(struct cursor *c, uint64_t offset, uint64_t size)
+{
+	uint64_t hdr = 8 + c->long_size, pos = c->pos;
+	int ret = 0;
+
+	for (uint64_t p = offset; p + hdr <= offset + size; p += c->page_size) {
+		uint64_t commit = 0;
+		uint32_t commit32;
+
+		c->pos = p + 8;
+		if (c->long_size == 8 ? read_u64(c, &commit) : read_u32(c, &commit32)) {
+			ret = -1;
+			break;
+		}
+		if (c->long_size != 8)
+			commit = commit32;
+		if ((commit & ((1u << 27) - 1)) > c->page_size - hdr) {
+			c->pos = p + 8;
+			ret = -1;
+			break;
+		}
+	}
+	if (!ret)
+		c->pos = pos;
+	return ret;
+}
+
 static int walk_flyrecord(struct cursor *c, uint32_t cpus)
 {
 	uint64_t offset, size;
@@ -153,6 +281,9 @@ static int walk_flyrecord(struct cursor *c, uint32_t cpus)
 		if (read_u64(c, &offset) || read_u64(c, &size))
 			return -1;
 		if (offset > c->size || size > c->size - offset)
+			return -1;
+		/* the data follows the headers; libtracecmd trusts the pages */
+		if (size && (offset < c->pos || check_pages(c, offset, size)))
 			return -1;
 	}
 	return 0;
@@ -175,7 +306,7 @@ static int walk_v6(struct cursor *c)
 	if (skip_sized(c, 0))
 		return -1;
 	c->what = "printk formats";
-	if (skip_sized(c, 0))
+	if (check_printk(c))
 		return -1;
 	c->what = "saved cmdlines";
 	if (skip_sized(c, 1))
@@ -217,6 +348,8 @@ int tdat_probe(const char *path, char *err, size_t errlen)
 	c.pos = 10;				/* past the magic */
 	if (skip_string(&c, sizeof(version), version, sizeof(version)))
 		goto bad;
+	if (strspn(version, "0123456789") != strlen(version))
+		goto bad;	/* no number: a damaged header, not a version */
 	if (strcmp(version, "6") && strcmp(version, "7")) {
 		snprintf(err, errlen, "%s: unsupported trace.dat version '%s'",
 			 path, version);
@@ -230,7 +363,11 @@ int tdat_probe(const char *path, char *err, size_t errlen)
 		c.swap = 0;
 	if (head[1] != 4 && head[1] != 8)
 		goto bad;
-	if (skip(&c, 4))
+	c.long_size = head[1];
+	c.what = "page size";
+	/* libtracecmd maps pages of this size: a power of two it can hold */
+	if (read_u32(&c, &c.page_size) || c.page_size < 4096 ||
+	    c.page_size > (1u << 24) || (c.page_size & (c.page_size - 1)))
 		goto bad;
 	if (!strcmp(version, "6") && walk_v6(&c))
 		goto bad;

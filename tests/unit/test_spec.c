@@ -576,6 +576,55 @@ static void nul_byte_in_file_is_an_error(void **unused)
 	unlink(path);
 }
 
+/*
+ * Untrusted spec files: binary junk of every byte value, a describe
+ * string of thousands of nested parentheses, 100000 transition lines,
+ * a file over the size limit. Each is one error line, never a crash.
+ */
+static void hostile_specs_fail_with_one_line(void **unused)
+{
+	char err[512], path[] = "/tmp/kmrv-test-spec-XXXXXX";
+	size_t cap = 8 << 20, len;
+	char *text = malloc(cap);
+	FILE *f;
+	int fd;
+
+	(void)unused;
+	assert_non_null(text);
+	for (int seed = 1; seed < 64; seed++) {
+		for (int i = 0; i < 4096; i++)
+			text[i] = (char)((i * 37 + seed * 101) % 255 + 1);
+		text[4096] = '\0';
+		assert_null(kmrv_spec_parse(text, "t.spec", err, sizeof(err)));
+		assert_true(!strncmp(err, "t.spec:", 7) && !strchr(err, '\n'));
+	}
+
+	len = snprintf(text, cap, "%s", HEAD "initial a\naccept a\ndescribe \"");
+	for (int i = 0; i < 3000; i++)
+		text[len++] = '(';
+	strcpy(text + len, "\"\n");
+	assert_null(kmrv_spec_parse(text, "t.spec", err, sizeof(err)));
+	assert_true(!strncmp(err, "t.spec:", 7) && !strchr(err, '\n'));
+
+	len = snprintf(text, cap, "%s", HDR);
+	for (int i = 0; i < 100000; i++)
+		len += snprintf(text + len, cap - len, "s%d free -> s%d\n", i, i + 1);
+	assert_null(kmrv_spec_parse(text, "t.spec", err, sizeof(err)));
+	assert_non_null(strstr(err, ": too many states (at most 64)"));
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 40000; i++)
+		fprintf(f, "# a comment line to pass the size limit %d\n", i);
+	fclose(f);
+	assert_null(kmrv_spec_load(path, err, sizeof(err)));
+	unlink(path);
+	assert_non_null(strstr(err, ": file too large (more than 1048576 bytes)"));
+	free(text);
+}
+
 static void missing_file_names_the_file(void **unused)
 {
 	char err[256];
@@ -1024,6 +1073,7 @@ int main(void)
 		cmocka_unit_test(too_many_kinds_is_an_error),
 		cmocka_unit_test(overlong_line_is_an_error),
 		cmocka_unit_test(nul_byte_in_file_is_an_error),
+		cmocka_unit_test(hostile_specs_fail_with_one_line),
 		cmocka_unit_test(missing_file_names_the_file),
 		cmocka_unit_test(mutated_specs_never_crash),
 		cmocka_unit_test(alloc_free_dot_is_kernel_rv_style),
