@@ -23,6 +23,7 @@
 #include <event-parse.h>
 
 #include "perf_priv.h"
+#include "trace_util.h"
 
 #define FILE_HEADER_SIZE	104	/* struct perf_file_header */
 #define FILE_HEADER_OLD_SIZE	72	/* the same without the feature bitmap */
@@ -156,21 +157,6 @@ struct perf_data {
 	size_t			comm_cap;	/* power of two */
 	size_t			nr_comms;
 };
-
-static void set_err(char *err, size_t len, const char *path, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!err || !len)
-		return;
-	n = snprintf(err, len, "%s: ", path);
-	if (n < 0 || (size_t)n >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err + n, len - n, fmt, ap);
-	va_end(ap);
-}
 
 static uint16_t rd16(const struct perf_data *pd, const unsigned char *p)
 {
@@ -418,7 +404,7 @@ static int check_id_positions(struct perf_data *pd, char *err, size_t errlen)
 	for (int i = 1; i < pd->nr_attrs; i++) {
 		if (sample_id_pos(pd->attrs[i].sample_type) != pd->id_pos_sample ||
 		    trailer_id_pos(pd->attrs[i].sample_type) != pd->id_pos_trailer) {
-			set_err(err, errlen, pd->path,
+			trace_set_err(err, errlen, pd->path,
 				"events disagree on where samples carry their id "
 				"(sample_type 0x%llx vs 0x%llx)",
 				(unsigned long long)pd->attrs[0].sample_type,
@@ -427,7 +413,7 @@ static int check_id_positions(struct perf_data *pd, char *err, size_t errlen)
 		}
 	}
 	if (pd->id_pos_sample < 0) {
-		set_err(err, errlen, pd->path,
+		trace_set_err(err, errlen, pd->path,
 			"%d events but samples carry no id to tell them apart",
 			pd->nr_attrs);
 		return -1;
@@ -477,12 +463,12 @@ static int read_attrs(struct perf_data *pd, const unsigned char *h,
 	if (attr_size < ATTR_SIZE_VER0 + SECTION_SIZE ||
 	    attr_size > ATTR_SIZE_MAX + SECTION_SIZE || len % attr_size ||
 	    len / attr_size > MAX_ATTRS || !in_file(pd, off, len)) {
-		set_err(err, errlen, pd->path,
+		trace_set_err(err, errlen, pd->path,
 			"corrupt perf.data header (attribute section)");
 		return -1;
 	}
 	if (!len) {
-		set_err(err, errlen, pd->path, "perf.data holds no events");
+		trace_set_err(err, errlen, pd->path, "perf.data holds no events");
 		return -1;
 	}
 	for (uint64_t i = 0; i < len / attr_size; i++) {
@@ -491,14 +477,14 @@ static int read_attrs(struct perf_data *pd, const unsigned char *h,
 		uint64_t ids_off = rd64(pd, ids), ids_len = rd64(pd, ids + 8);
 
 		if (ids_len % 8 || !in_file(pd, ids_off, ids_len)) {
-			set_err(err, errlen, pd->path,
+			trace_set_err(err, errlen, pd->path,
 				"corrupt perf.data header (ids of event %llu)",
 				(unsigned long long)i);
 			return -1;
 		}
 		if (add_attr(pd, p, attr_size - SECTION_SIZE) ||
 		    add_ids(pd, pd->map + ids_off, ids_len / 8, (int)i)) {
-			set_err(err, errlen, pd->path, "out of memory");
+			trace_set_err(err, errlen, pd->path, "out of memory");
 			return -1;
 		}
 	}
@@ -529,11 +515,11 @@ static int load_tracing(struct perf_data *pd, const unsigned char *buf, size_t l
 		return 0;	/* pipe mode may repeat it; the first one counts */
 	pd->has_tracing = true;
 	if (perf_tracing_parse(pd->tep, buf, len, &pd->tracing, why, sizeof(why))) {
-		set_err(err, errlen, pd->path, "%s", why);
+		trace_set_err(err, errlen, pd->path, "%s", why);
 		return -1;
 	}
 	if (load_cmdlines(pd, pd->tracing.cmdlines)) {
-		set_err(err, errlen, pd->path, "out of memory");
+		trace_set_err(err, errlen, pd->path, "out of memory");
 		return -1;
 	}
 	return 0;
@@ -549,12 +535,12 @@ static int read_features(struct perf_data *pd, const unsigned char *h,
 	uint64_t off, len;
 
 	if (!in_file(pd, pd->data_end, (uint64_t)nr * SECTION_SIZE)) {
-		set_err(err, errlen, pd->path,
+		trace_set_err(err, errlen, pd->path,
 			"truncated perf.data (the feature sections are missing)");
 		return -1;
 	}
 	if (feat_set(pd, bitmap, FEAT_COMPRESSED)) {
-		set_err(err, errlen, pd->path,
+		trace_set_err(err, errlen, pd->path,
 			"compressed perf.data (perf record -z) is not supported; record without -z");
 		return -1;
 	}
@@ -571,7 +557,7 @@ static int read_features(struct perf_data *pd, const unsigned char *h,
 	off = rd64(pd, sec);
 	len = rd64(pd, sec + 8);
 	if (!in_file(pd, off, len)) {
-		set_err(err, errlen, pd->path,
+		trace_set_err(err, errlen, pd->path,
 			"truncated perf.data (tracing data ends past the end of the file)");
 		return -1;
 	}
@@ -584,12 +570,12 @@ static int read_file_header(struct perf_data *pd, char *err, size_t errlen)
 	uint64_t hsize, off, len;
 
 	if (pd->size < FILE_HEADER_SIZE) {
-		set_err(err, errlen, pd->path, "truncated perf.data header");
+		trace_set_err(err, errlen, pd->path, "truncated perf.data header");
 		return -1;
 	}
 	hsize = rd64(pd, h + 8);
 	if (hsize != FILE_HEADER_SIZE && hsize != FILE_HEADER_OLD_SIZE) {
-		set_err(err, errlen, pd->path,
+		trace_set_err(err, errlen, pd->path,
 			"corrupt perf.data header (header size %llu)",
 			(unsigned long long)hsize);
 		return -1;
@@ -597,7 +583,7 @@ static int read_file_header(struct perf_data *pd, char *err, size_t errlen)
 	off = rd64(pd, h + 40);
 	len = rd64(pd, h + 48);
 	if (off < hsize || !in_file(pd, off, len)) {
-		set_err(err, errlen, pd->path,
+		trace_set_err(err, errlen, pd->path,
 			"truncated perf.data (data section ends past the end of the file)");
 		return -1;
 	}
@@ -641,7 +627,7 @@ static int peek_record(struct perf_data *pd, uint32_t *type, uint64_t *size,
 	*size += extra;
 	return 1;
 cut:
-	set_err(err, errlen, pd->path,
+	trace_set_err(err, errlen, pd->path,
 		"truncated or corrupt perf.data record at offset %zu", pd->pos);
 	return -1;
 }
@@ -658,14 +644,14 @@ static int pipe_header_record(struct perf_data *pd, uint32_t type,
 		attr_len = size >= 16 ? rd32(pd, rec + 12) : 0;
 		attr_len = attr_len ? attr_len : ATTR_SIZE_VER0;
 		if (attr_len > size - 8 || (size - 8 - attr_len) % 8) {
-			set_err(err, errlen, pd->path,
+			trace_set_err(err, errlen, pd->path,
 				"corrupt event attribute record at offset %zu", pd->pos);
 			return -1;
 		}
 		if (add_attr(pd, rec + 8, attr_len) ||
 		    add_ids(pd, rec + 8 + attr_len, (size - 8 - attr_len) / 8,
 			    pd->nr_attrs - 1)) {
-			set_err(err, errlen, pd->path, "out of memory");
+			trace_set_err(err, errlen, pd->path, "out of memory");
 			return -1;
 		}
 		return 0;
@@ -679,7 +665,7 @@ static int pipe_header_record(struct perf_data *pd, uint32_t type,
 			pd->nr_cpus = (int)rd32(pd, rec + 16);
 		return 0;
 	case REC_COMPRESSED:
-		set_err(err, errlen, pd->path,
+		trace_set_err(err, errlen, pd->path,
 			"compressed perf.data (perf record -z) is not supported; record without -z");
 		return -1;
 	default:
@@ -706,7 +692,7 @@ static int read_pipe_header(struct perf_data *pd, char *err, size_t errlen)
 			return -1;
 	}
 	if (!pd->nr_attrs) {
-		set_err(err, errlen, pd->path, "perf.data holds no events");
+		trace_set_err(err, errlen, pd->path, "perf.data holds no events");
 		return -1;
 	}
 	return 0;
@@ -721,21 +707,21 @@ static int load_file(struct perf_data *pd, char *err, size_t errlen)
 	void *p;
 
 	if (fd < 0 || fstat(fd, &st)) {
-		set_err(err, errlen, pd->path, "%s", strerror(errno));
+		trace_set_err(err, errlen, pd->path, "%s", strerror(errno));
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		set_err(err, errlen, pd->path, "not a regular file");
+		trace_set_err(err, errlen, pd->path, "not a regular file");
 		goto fail;
 	}
 	pd->size = st.st_size;
 	if (pd->size < 8) {
-		set_err(err, errlen, pd->path, "truncated perf.data header");
+		trace_set_err(err, errlen, pd->path, "truncated perf.data header");
 		goto fail;
 	}
 	p = mmap(NULL, pd->size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (p == MAP_FAILED) {
-		set_err(err, errlen, pd->path, "cannot map: %s", strerror(errno));
+		trace_set_err(err, errlen, pd->path, "cannot map: %s", strerror(errno));
 		goto fail;
 	}
 	pd->map = p;
@@ -753,7 +739,7 @@ struct perf_data *perf_data_open(const char *path, char *err, size_t errlen)
 	struct perf_data *pd = calloc(1, sizeof(*pd));
 
 	if (!pd || !(pd->path = strdup(path)) || !(pd->tep = tep_alloc())) {
-		set_err(err, errlen, path, "out of memory");
+		trace_set_err(err, errlen, path, "out of memory");
 		goto fail;
 	}
 	if (load_file(pd, err, errlen))
@@ -761,7 +747,7 @@ struct perf_data *perf_data_open(const char *path, char *err, size_t errlen)
 	if (!memcmp(pd->map, "2ELIFREP", 8))
 		pd->file_big = true;
 	else if (memcmp(pd->map, "PERFILE2", 8)) {
-		set_err(err, errlen, path, "not a perf.data file (bad magic)");
+		trace_set_err(err, errlen, path, "not a perf.data file (bad magic)");
 		goto fail;
 	}
 	pd->swap = pd->file_big != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
@@ -773,7 +759,7 @@ struct perf_data *perf_data_open(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	if (!pd->has_tracing) {
-		set_err(err, errlen, path,
+		trace_set_err(err, errlen, path,
 			"no tracing data in this perf.data (no tracepoints recorded: "
 			"use perf kmem record, or perf record -e kmem:kmalloc -e kmem:kfree)");
 		goto fail;
@@ -854,7 +840,7 @@ int perf_data_keep(struct perf_data *pd, int i, int tag, char *err, size_t errle
 	else if ((a->sample_type & S_READ) && (a->read_format & ~F_KNOWN))
 		missing = "a known read format";
 	if (missing) {
-		set_err(err, errlen, pd->path, "samples of event %d carry no %s",
+		trace_set_err(err, errlen, pd->path, "samples of event %d carry no %s",
 			i, missing);
 		return -1;
 	}
@@ -1136,17 +1122,17 @@ static int read_round(struct perf_data *pd, char *err, size_t errlen)
 		}
 		ret = on_record(pd, type, pd->map + pd->pos, size);
 		if (ret == -1) {
-			set_err(err, errlen, pd->path,
+			trace_set_err(err, errlen, pd->path,
 				"corrupt perf.data record (type %u, %llu bytes) at offset %zu",
 				type, (unsigned long long)size, pd->pos);
 			return -1;
 		}
 		if (ret == -2) {
-			set_err(err, errlen, pd->path, "out of memory");
+			trace_set_err(err, errlen, pd->path, "out of memory");
 			return -1;
 		}
 		if (ret == -3) {
-			set_err(err, errlen, pd->path,
+			trace_set_err(err, errlen, pd->path,
 				"compressed perf.data (perf record -z) is not supported; record without -z");
 			return -1;
 		}
@@ -1184,7 +1170,7 @@ int perf_data_next(struct perf_data *pd, struct perf_item *item,
 
 			if (qi->tag == TAG_COMM || qi->tag == TAG_FORK) {
 				if (apply_thread(pd, qi)) {
-					set_err(err, errlen, pd->path, "out of memory");
+					trace_set_err(err, errlen, pd->path, "out of memory");
 					return -1;
 				}
 				continue;

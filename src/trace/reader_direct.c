@@ -38,6 +38,7 @@
 
 #include "backend.h"
 #include "direct.h"
+#include "trace_util.h"
 
 #define TEXT_MAX		256
 #define MAX_CHUNK		(256U << 20)
@@ -132,41 +133,6 @@ struct direct_reader {
 	char			err[512];
 };
 
-static const struct {
-	enum kmrv_tp	tp;
-	const char	*system;
-	const char	*name;
-} known_tps[] = {
-	{ KMRV_TP_KMALLOC,		"kmem",   "kmalloc" },
-	{ KMRV_TP_KMALLOC_NODE,		"kmem",   "kmalloc_node" },
-	{ KMRV_TP_KFREE,		"kmem",   "kfree" },
-	{ KMRV_TP_CACHE_ALLOC,		"kmem",   "kmem_cache_alloc" },
-	{ KMRV_TP_CACHE_ALLOC_NODE,	"kmem",   "kmem_cache_alloc_node" },
-	{ KMRV_TP_CACHE_FREE,		"kmem",   "kmem_cache_free" },
-	{ KMRV_TP_FORK,			"sched",  "sched_process_fork" },
-	{ KMRV_TP_EXEC,			"sched",  "sched_process_exec" },
-	{ KMRV_TP_EXIT,			"sched",  "sched_process_exit" },
-	{ KMRV_TP_MARKER,		"ftrace", "print" },
-};
-
-static void set_err(char *err, size_t len, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void set_err(char *err, size_t len, const char *path, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!err || !len)
-		return;
-	n = snprintf(err, len, "%s: ", path);
-	if (n < 0 || (size_t)n >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err + n, len - n, fmt, ap);
-	va_end(ap);
-}
-
 static inline uint32_t rd32(const uint8_t *p)
 {
 	uint32_t v;
@@ -257,23 +223,23 @@ static int map_events(struct direct_reader *r)
 	struct tep_event *event;
 	size_t i;
 
-	for (i = 0; i < sizeof(known_tps) / sizeof(known_tps[0]); i++) {
-		event = tep_find_event_by_name(r->tep, known_tps[i].system,
-					       known_tps[i].name);
+	for (i = 0; i < trace_nr_known_tps; i++) {
+		event = tep_find_event_by_name(r->tep, trace_known_tps[i].system,
+					       trace_known_tps[i].name);
 		if (event && event->id > r->max_id)
 			r->max_id = event->id;
 	}
 	r->tp_of_id = calloc(r->max_id + 1, 1);
 	if (!r->tp_of_id)
 		return -1;
-	for (i = 0; i < sizeof(known_tps) / sizeof(known_tps[0]); i++) {
-		event = tep_find_event_by_name(r->tep, known_tps[i].system,
-					       known_tps[i].name);
+	for (i = 0; i < trace_nr_known_tps; i++) {
+		event = tep_find_event_by_name(r->tep, trace_known_tps[i].system,
+					       trace_known_tps[i].name);
 		if (!event || event->id < 0)
 			continue;
-		r->tp_of_id[event->id] = known_tps[i].tp + 1;
-		r->has_tp |= 1u << known_tps[i].tp;
-		resolve_fields(r, known_tps[i].tp, event);
+		r->tp_of_id[event->id] = trace_known_tps[i].tp + 1;
+		r->has_tp |= 1u << trace_known_tps[i].tp;
+		resolve_fields(r, trace_known_tps[i].tp, event);
 	}
 	return 0;
 }
@@ -291,7 +257,7 @@ static int has_kmem(const struct direct_reader *r)
 static int corrupt(struct direct_reader *r, const struct dstream *s,
 		   const char *what)
 {
-	set_err(r->err, sizeof(r->err), r->f.path,
+	trace_set_err(r->err, sizeof(r->err), r->f.path,
 		"truncated or corrupt trace.dat (cpu %d: %s)", s->cpu, what);
 	return -1;
 }
@@ -635,10 +601,10 @@ static int open_streams(struct direct_reader *r, char *err, size_t errlen)
 		sift_down(r, i);
 	return 0;
 nomem:
-	set_err(err, errlen, r->f.path, "out of memory");
+	trace_set_err(err, errlen, r->f.path, "out of memory");
 	return -1;
 bad:
-	set_err(err, errlen, r->f.path, "truncated or corrupt trace.dat (CPU data)");
+	trace_set_err(err, errlen, r->f.path, "truncated or corrupt trace.dat (CPU data)");
 	return -1;
 }
 
@@ -831,13 +797,13 @@ static void *dr_open(const char *path, char *err, size_t errlen)
 	struct direct_reader *r = calloc(1, sizeof(*r));
 
 	if (!r || !(r->tep = tep_alloc())) {
-		set_err(err, errlen, path, "out of memory");
+		trace_set_err(err, errlen, path, "out of memory");
 		goto fail;
 	}
 	if (dfile_open(&r->f, path, r->tep, err, errlen))
 		goto fail;
 	if (r->f.unsupported) {
-		set_err(err, errlen, path,
+		trace_set_err(err, errlen, path,
 			"uses a trace.dat feature the direct reader lacks "
 			"(try --reader=libtracecmd)");
 		dr_close(r);
@@ -849,15 +815,15 @@ static void *dr_open(const char *path, char *err, size_t errlen)
 		r->commit_size = r->f.long_size;
 	r->hdr_size = 8 + r->commit_size;
 	if (r->f.nr_cpus <= 0) {
-		set_err(err, errlen, path, "trace holds no CPU data");
+		trace_set_err(err, errlen, path, "trace holds no CPU data");
 		goto fail;
 	}
 	if (map_events(r)) {
-		set_err(err, errlen, path, "out of memory");
+		trace_set_err(err, errlen, path, "out of memory");
 		goto fail;
 	}
 	if (!has_kmem(r)) {
-		set_err(err, errlen, path,
+		trace_set_err(err, errlen, path,
 			"no kmem events in this trace (record kmem:kmalloc and kmem:kfree)");
 		goto fail;
 	}

@@ -22,6 +22,7 @@
 
 #include "backend.h"
 #include "perf_data.h"
+#include "trace_util.h"
 
 #define TEXT_MAX	256
 
@@ -45,45 +46,13 @@ struct perf_reader {
 	char			text[TEXT_MAX];
 };
 
-static const struct {
-	enum kmrv_tp	tp;
-	const char	*system;
-	const char	*name;
-} known_tps[] = {
-	{ KMRV_TP_KMALLOC,		"kmem",   "kmalloc" },
-	{ KMRV_TP_KMALLOC_NODE,		"kmem",   "kmalloc_node" },
-	{ KMRV_TP_KFREE,		"kmem",   "kfree" },
-	{ KMRV_TP_CACHE_ALLOC,		"kmem",   "kmem_cache_alloc" },
-	{ KMRV_TP_CACHE_ALLOC_NODE,	"kmem",   "kmem_cache_alloc_node" },
-	{ KMRV_TP_CACHE_FREE,		"kmem",   "kmem_cache_free" },
-	{ KMRV_TP_FORK,			"sched",  "sched_process_fork" },
-	{ KMRV_TP_EXEC,			"sched",  "sched_process_exec" },
-	{ KMRV_TP_EXIT,			"sched",  "sched_process_exit" },
-	{ KMRV_TP_MARKER,		"ftrace", "print" },
-};
-
-static void set_err(char *err, size_t len, const char *path, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!err || !len)
-		return;
-	n = snprintf(err, len, "%s: ", path);
-	if (n < 0 || (size_t)n >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err + n, len - n, fmt, ap);
-	va_end(ap);
-}
-
 /* The kmrv tracepoint of a tracepoint format, or -1. */
 static int tp_of_event(const struct tep_event *event)
 {
-	for (size_t i = 0; i < sizeof(known_tps) / sizeof(known_tps[0]); i++)
-		if (!strcmp(event->system, known_tps[i].system) &&
-		    !strcmp(event->name, known_tps[i].name))
-			return known_tps[i].tp;
+	for (size_t i = 0; i < trace_nr_known_tps; i++)
+		if (!strcmp(event->system, trace_known_tps[i].system) &&
+		    !strcmp(event->name, trace_known_tps[i].name))
+			return trace_known_tps[i].tp;
 	return -1;
 }
 
@@ -137,7 +106,7 @@ static int map_attrs(struct perf_reader *r, char *err, size_t errlen)
 		r->has_tp |= 1u << tp;
 	}
 	if (!has_kmem(r)) {
-		set_err(err, errlen, r->path,
+		trace_set_err(err, errlen, r->path,
 			"no kmem events in this perf.data (record with perf kmem record, "
 			"or perf record -e kmem:kmalloc -e kmem:kfree)");
 		return -1;
@@ -152,7 +121,7 @@ static void *pf_open(const char *path, char *err, size_t errlen)
 	struct perf_reader *r = calloc(1, sizeof(*r));
 
 	if (!r || !(r->path = strdup(path))) {
-		set_err(err, errlen, path, "out of memory");
+		trace_set_err(err, errlen, path, "out of memory");
 		goto fail;
 	}
 	r->pd = perf_data_open(path, err, errlen);

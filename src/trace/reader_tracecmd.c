@@ -23,6 +23,7 @@
 
 #include "backend.h"
 #include "tdat_probe.h"
+#include "trace_util.h"
 
 #define TEXT_MAX		256
 
@@ -67,38 +68,6 @@ struct tracecmd_reader {
 	char			text[TEXT_MAX];
 };
 
-static const struct {
-	enum kmrv_tp	tp;
-	const char	*system;
-	const char	*name;
-} known_tps[] = {
-	{ KMRV_TP_KMALLOC,		"kmem",   "kmalloc" },
-	{ KMRV_TP_KMALLOC_NODE,		"kmem",   "kmalloc_node" },
-	{ KMRV_TP_KFREE,		"kmem",   "kfree" },
-	{ KMRV_TP_CACHE_ALLOC,		"kmem",   "kmem_cache_alloc" },
-	{ KMRV_TP_CACHE_ALLOC_NODE,	"kmem",   "kmem_cache_alloc_node" },
-	{ KMRV_TP_CACHE_FREE,		"kmem",   "kmem_cache_free" },
-	{ KMRV_TP_FORK,			"sched",  "sched_process_fork" },
-	{ KMRV_TP_EXEC,			"sched",  "sched_process_exec" },
-	{ KMRV_TP_EXIT,			"sched",  "sched_process_exit" },
-	{ KMRV_TP_MARKER,		"ftrace", "print" },
-};
-
-static void set_err(char *err, size_t len, const char *path, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!err || !len)
-		return;
-	n = snprintf(err, len, "%s: ", path);
-	if (n < 0 || (size_t)n >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err + n, len - n, fmt, ap);
-	va_end(ap);
-}
-
 static void resolve_fields(struct tracecmd_reader *t, enum kmrv_tp tp,
 			   struct tep_event *event)
 {
@@ -130,9 +99,9 @@ static int map_events(struct tracecmd_reader *t)
 	int max_id = 0;
 	size_t i;
 
-	for (i = 0; i < sizeof(known_tps) / sizeof(known_tps[0]); i++) {
-		event = tep_find_event_by_name(t->tep, known_tps[i].system,
-					       known_tps[i].name);
+	for (i = 0; i < trace_nr_known_tps; i++) {
+		event = tep_find_event_by_name(t->tep, trace_known_tps[i].system,
+					       trace_known_tps[i].name);
 		if (event && event->id > max_id)
 			max_id = event->id;
 	}
@@ -140,14 +109,14 @@ static int map_events(struct tracecmd_reader *t)
 	t->tp_of_id = calloc(max_id + 1, 1);
 	if (!t->tp_of_id)
 		return -1;
-	for (i = 0; i < sizeof(known_tps) / sizeof(known_tps[0]); i++) {
-		event = tep_find_event_by_name(t->tep, known_tps[i].system,
-					       known_tps[i].name);
+	for (i = 0; i < trace_nr_known_tps; i++) {
+		event = tep_find_event_by_name(t->tep, trace_known_tps[i].system,
+					       trace_known_tps[i].name);
 		if (!event || event->id < 0)
 			continue;
-		t->tp_of_id[event->id] = known_tps[i].tp + 1;
-		t->has_tp |= 1u << known_tps[i].tp;
-		resolve_fields(t, known_tps[i].tp, event);
+		t->tp_of_id[event->id] = trace_known_tps[i].tp + 1;
+		t->has_tp |= 1u << trace_known_tps[i].tp;
+		resolve_fields(t, trace_known_tps[i].tp, event);
 	}
 	return 0;
 }
@@ -222,20 +191,20 @@ static void *tc_open(const char *path, char *err, size_t errlen)
 	t->handle = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS |
 					TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
 	if (!t->handle) {
-		set_err(err, errlen, path,
+		trace_set_err(err, errlen, path,
 			"cannot read trace.dat headers (truncated or corrupt file)");
 		goto fail;
 	}
 	t->tep = tracecmd_get_tep(t->handle);
 	t->nr_cpus = tep_get_cpus(t->tep);
 	if (t->nr_cpus <= 0) {
-		set_err(err, errlen, path, "trace holds no CPU data");
+		trace_set_err(err, errlen, path, "trace holds no CPU data");
 		goto fail;
 	}
 	if (map_events(t))
 		goto nomem;
 	if (!has_kmem(t)) {
-		set_err(err, errlen, path,
+		trace_set_err(err, errlen, path,
 			"no kmem events in this trace (record kmem:kmalloc and kmem:kfree)");
 		goto fail;
 	}
@@ -244,7 +213,7 @@ static void *tc_open(const char *path, char *err, size_t errlen)
 	return t;
 
 nomem:
-	set_err(err, errlen, path, "out of memory");
+	trace_set_err(err, errlen, path, "out of memory");
 fail:
 	tc_close(t);
 	return NULL;

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "trace_util.h"
+
+const struct known_tp trace_known_tps[] = {
+	{ KMRV_TP_KMALLOC,		"kmem",   "kmalloc" },
+	{ KMRV_TP_KMALLOC_NODE,		"kmem",   "kmalloc_node" },
+	{ KMRV_TP_KFREE,		"kmem",   "kfree" },
+	{ KMRV_TP_CACHE_ALLOC,		"kmem",   "kmem_cache_alloc" },
+	{ KMRV_TP_CACHE_ALLOC_NODE,	"kmem",   "kmem_cache_alloc_node" },
+	{ KMRV_TP_CACHE_FREE,		"kmem",   "kmem_cache_free" },
+	{ KMRV_TP_FORK,			"sched",  "sched_process_fork" },
+	{ KMRV_TP_EXEC,			"sched",  "sched_process_exec" },
+	{ KMRV_TP_EXIT,			"sched",  "sched_process_exit" },
+	{ KMRV_TP_MARKER,		"ftrace", "print" },
+};
+
+const size_t trace_nr_known_tps = sizeof(trace_known_tps) / sizeof(trace_known_tps[0]);
+
+void trace_set_err(char *err, size_t len, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!err || !len)
+		return;
+	n = snprintf(err, len, "%s: ", path);
+	if (n < 0 || (size_t)n >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err + n, len - n, fmt, ap);
+	va_end(ap);
+}

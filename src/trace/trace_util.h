@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * trace_util.h - what every reader backend shares (private to src/trace).
+ */
+#ifndef KMRV_TRACE_UTIL_H
+#define KMRV_TRACE_UTIL_H
+
+#include <stddef.h>
+
+#include "kmrv/event.h"
+
+/* A tracepoint kmrv reads, by the system and name formats carry. */
+struct known_tp {
+	enum kmrv_tp	tp;
+	const char	*system;
+	const char	*name;
+};
+
+extern const struct known_tp trace_known_tps[];
+extern const size_t trace_nr_known_tps;
+
+/* Write "PATH: message" into @err (nothing if @err is NULL or @len 0). */
+void trace_set_err(char *err, size_t len, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+#endif /* KMRV_TRACE_UTIL_H */
