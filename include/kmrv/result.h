@@ -112,4 +112,7 @@ struct kmrv_trace_result {
 
 void kmrv_trace_result_release(struct kmrv_trace_result *r);
 
+/* Free what one spec's result holds and zero it (safe on a zeroed one). */
+void kmrv_spec_result_release(struct kmrv_spec_result *s);
+
 #endif /* KMRV_RESULT_H */

@@ -4,7 +4,7 @@
 
 #include "kmrv/result.h"
 
-static void release_spec(struct kmrv_spec_result *s)
+void kmrv_spec_result_release(struct kmrv_spec_result *s)
 {
 	for (int k = 0; s->kinds && k < s->nr_kinds; k++)
 		free(s->kinds[k]);
@@ -29,12 +29,13 @@ static void release_spec(struct kmrv_spec_result *s)
 		free(s->violations[i].free_site);
 	}
 	free(s->violations);
+	memset(s, 0, sizeof(*s));
 }
 
 void kmrv_trace_result_release(struct kmrv_trace_result *r)
 {
 	for (int i = 0; r->specs && i < r->nr_specs; i++)
-		release_spec(&r->specs[i]);
+		kmrv_spec_result_release(&r->specs[i]);
 	free(r->specs);
 	free(r->gaps);
 	free(r->command.argv);

@@ -253,8 +253,8 @@ static int diff_spec(struct kmrv_diff_spec *ds, const struct kmrv_spec_result *o
 		goto out;
 	ret = 0;
 out:
-	spec_release(&o);
-	spec_release(&n);
+	kmrv_spec_result_release(&o);
+	kmrv_spec_result_release(&n);
 	return ret;
 }
 

@@ -24,12 +24,10 @@ static inline uint64_t sat_add(uint64_t a, uint64_t b)
  * function name, "+0x..." stripped, when @by_function), unfreed rows by
  * allocation site. No pids, no violation list. Rows sorted as result.h
  * says, ties by site string. Returns 0, or -1 on ENOMEM (release @out
- * with spec_release either way).
+ * with kmrv_spec_result_release either way).
  */
 int spec_sum(struct kmrv_spec_result *out, const struct kmrv_spec_result *const *in,
 	     size_t n, bool by_function);
-
-void spec_release(struct kmrv_spec_result *s);
 
 /* True if @a and @b have the same kinds in the same order. */
 bool same_kinds(const struct kmrv_spec_result *a, const struct kmrv_spec_result *b);

@@ -44,25 +44,6 @@ bool same_kinds(const struct kmrv_spec_result *a, const struct kmrv_spec_result 
 	return true;
 }
 
-void spec_release(struct kmrv_spec_result *s)
-{
-	for (int k = 0; s->kinds && k < s->nr_kinds; k++)
-		free(s->kinds[k]);
-	free(s->kinds);
-	free(s->name);
-	free(s->description);
-	free(s->counts);
-	for (size_t i = 0; s->sites && i < s->nr_sites; i++) {
-		free(s->sites[i].site);
-		free(s->sites[i].counts);
-	}
-	free(s->sites);
-	for (size_t i = 0; s->unfreed && i < s->nr_unfreed; i++)
-		free(s->unfreed[i].site);
-	free(s->unfreed);
-	memset(s, 0, sizeof(*s));
-}
-
 static int cmp_ref(const void *a, const void *b)
 {
 	const struct row_ref *x = a, *y = b;
@@ -330,7 +311,7 @@ int kmrv_totals_compute(const struct kmrv_trace_result *res, size_t nr,
 void kmrv_totals_release(struct kmrv_totals *t)
 {
 	for (int s = 0; t->specs && s < t->nr_specs; s++)
-		spec_release(&t->specs[s]);
+		kmrv_spec_result_release(&t->specs[s]);
 	free(t->specs);
 	memset(t, 0, sizeof(*t));
 }
@@ -384,7 +365,7 @@ int kmrv_totals_select(struct kmrv_totals *t, char *const *names, size_t n,
 	}
 	for (int s = 0; s < t->nr_specs; s++)
 		if (!taken[s])
-			spec_release(&t->specs[s]);
+			kmrv_spec_result_release(&t->specs[s]);
 	free(t->specs);
 	free(taken);
 	t->specs = specs;

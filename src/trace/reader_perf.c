@@ -26,16 +26,6 @@
 
 #define TEXT_MAX	256
 
-struct tp_fields {
-	struct tep_format_field	*ptr;
-	struct tep_format_field	*call_site;
-	struct tep_format_field	*bytes_req;
-	struct tep_format_field	*bytes_alloc;
-	struct tep_format_field	*pid;		/* common_pid */
-	struct tep_format_field	*child_pid;	/* fork */
-	struct tep_format_field	*text;		/* fork comm, exec file, print buf */
-};
-
 struct perf_reader {
 	char			*path;
 	struct perf_data	*pd;
@@ -54,32 +44,6 @@ static int tp_of_event(const struct tep_event *event)
 		    !strcmp(event->name, trace_known_tps[i].name))
 			return trace_known_tps[i].tp;
 	return -1;
-}
-
-static void resolve_fields(struct perf_reader *r, enum kmrv_tp tp,
-			   struct tep_event *event)
-{
-	struct tp_fields *f = &r->fields[tp];
-
-	f->pid = tep_find_common_field(event, "common_pid");
-	f->ptr = tep_find_field(event, "ptr");
-	f->call_site = tep_find_field(event, "call_site");
-	f->bytes_req = tep_find_field(event, "bytes_req");
-	f->bytes_alloc = tep_find_field(event, "bytes_alloc");
-	switch (tp) {
-	case KMRV_TP_FORK:
-		f->child_pid = tep_find_field(event, "child_pid");
-		f->text = tep_find_field(event, "child_comm");
-		break;
-	case KMRV_TP_EXEC:
-		f->text = tep_find_field(event, "filename");
-		break;
-	case KMRV_TP_MARKER:
-		f->text = tep_find_field(event, "buf");
-		break;
-	default:
-		break;
-	}
 }
 
 static bool has_kmem(const struct perf_reader *r)
@@ -102,7 +66,7 @@ static int map_attrs(struct perf_reader *r, char *err, size_t errlen)
 		if (perf_data_keep(r->pd, i, tp, err, errlen))
 			return -1;
 		if (!(r->has_tp & (1u << tp)))
-			resolve_fields(r, tp, event);
+			trace_resolve_fields(tp, event, &r->fields[tp]);
 		r->has_tp |= 1u << tp;
 	}
 	if (!has_kmem(r)) {

@@ -27,16 +27,6 @@
 
 #define TEXT_MAX		256
 
-/* Where one tracepoint keeps the fields kmrv reads. */
-struct tp_fields {
-	struct tep_format_field	*ptr;
-	struct tep_format_field	*call_site;
-	struct tep_format_field	*bytes_req;
-	struct tep_format_field	*bytes_alloc;
-	struct tep_format_field	*child_pid;	/* fork */
-	struct tep_format_field	*text;		/* fork comm, exec file, print buf */
-};
-
 struct stream {
 	struct tracecmd_input	*handle;
 	int			cpu;
@@ -68,31 +58,6 @@ struct tracecmd_reader {
 	char			text[TEXT_MAX];
 };
 
-static void resolve_fields(struct tracecmd_reader *t, enum kmrv_tp tp,
-			   struct tep_event *event)
-{
-	struct tp_fields *f = &t->fields[tp];
-
-	f->ptr = tep_find_field(event, "ptr");
-	f->call_site = tep_find_field(event, "call_site");
-	f->bytes_req = tep_find_field(event, "bytes_req");
-	f->bytes_alloc = tep_find_field(event, "bytes_alloc");
-	switch (tp) {
-	case KMRV_TP_FORK:
-		f->child_pid = tep_find_field(event, "child_pid");
-		f->text = tep_find_field(event, "child_comm");
-		break;
-	case KMRV_TP_EXEC:
-		f->text = tep_find_field(event, "filename");
-		break;
-	case KMRV_TP_MARKER:
-		f->text = tep_find_field(event, "buf");
-		break;
-	default:
-		break;
-	}
-}
-
 static int map_events(struct tracecmd_reader *t)
 {
 	struct tep_event *event;
@@ -116,7 +81,8 @@ static int map_events(struct tracecmd_reader *t)
 			continue;
 		t->tp_of_id[event->id] = trace_known_tps[i].tp + 1;
 		t->has_tp |= 1u << trace_known_tps[i].tp;
-		resolve_fields(t, trace_known_tps[i].tp, event);
+		trace_resolve_fields(trace_known_tps[i].tp, event,
+				     &t->fields[trace_known_tps[i].tp]);
 	}
 	return 0;
 }

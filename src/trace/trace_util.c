@@ -33,3 +33,29 @@ void trace_set_err(char *err, size_t len, const char *path, const char *fmt, ...
 	vsnprintf(err + n, len - n, fmt, ap);
 	va_end(ap);
 }
+
+void trace_resolve_fields(enum kmrv_tp tp, struct tep_event *event,
+			  struct tp_fields *f)
+{
+	f->pid = tep_find_common_field(event, "common_pid");
+	f->ptr = tep_find_field(event, "ptr");
+	f->call_site = tep_find_field(event, "call_site");
+	f->bytes_req = tep_find_field(event, "bytes_req");
+	f->bytes_alloc = tep_find_field(event, "bytes_alloc");
+	f->child_pid = NULL;
+	f->text = NULL;
+	switch (tp) {
+	case KMRV_TP_FORK:
+		f->child_pid = tep_find_field(event, "child_pid");
+		f->text = tep_find_field(event, "child_comm");
+		break;
+	case KMRV_TP_EXEC:
+		f->text = tep_find_field(event, "filename");
+		break;
+	case KMRV_TP_MARKER:
+		f->text = tep_find_field(event, "buf");
+		break;
+	default:
+		break;
+	}
+}

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include <event-parse.h>
+
 #include "kmrv/event.h"
 
 /* A tracepoint kmrv reads, by the system and name formats carry. */
@@ -18,6 +20,21 @@ struct known_tp {
 
 extern const struct known_tp trace_known_tps[];
 extern const size_t trace_nr_known_tps;
+
+/* Where one tracepoint's format keeps the fields kmrv reads (NULL: absent). */
+struct tp_fields {
+	struct tep_format_field	*pid;		/* common_pid */
+	struct tep_format_field	*ptr;
+	struct tep_format_field	*call_site;
+	struct tep_format_field	*bytes_req;
+	struct tep_format_field	*bytes_alloc;
+	struct tep_format_field	*child_pid;	/* fork */
+	struct tep_format_field	*text;		/* fork comm, exec file, print buf */
+};
+
+/* Look up @tp's fields by name in @event, once per event type. */
+void trace_resolve_fields(enum kmrv_tp tp, struct tep_event *event,
+			  struct tp_fields *f);
 
 /* Write "PATH: message" into @err (nothing if @err is NULL or @len 0). */
 void trace_set_err(char *err, size_t len, const char *path, const char *fmt, ...)
