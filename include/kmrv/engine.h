@@ -17,10 +17,11 @@
  *     transition is reported with the instance as it was before the event
  *     (so a double free shows where the object was allocated and first
  *     freed). A missing transition leaves the state unchanged.
- *  4. the instance records the event (alloc: site/time/size/pid, clearing
- *     the free record; free: the first free after an alloc). If it now
- *     holds a latest state it takes its group's slot. If its state is
- *     forgettable it is dropped from the table.
+ *  4. the instance records the event in its history, if the monitor
+ *     keeps one (alloc: site/time/size/pid, clearing the free record;
+ *     free: the first free after an alloc). If it now holds a latest
+ *     state it takes its group's slot. If its state is forgettable it
+ *     is dropped from the table.
  * All PIDs' events reach every instance: filters act on reports only.
  */
 #ifndef KMRV_ENGINE_H
@@ -40,6 +41,12 @@ struct kmrv_verdict {
 	const struct kmrv_event		*ev;
 	/* the instance before the event (at end: as it ended) */
 	const struct kmrv_instance	*inst;
+	/*
+	 * its history then; NULL when the monitor keeps none (an event's
+	 * verdict in a monitor made without KMRV_MONITOR_HISTORY, of a spec
+	 * with no at-end kinds and no groups)
+	 */
+	const struct kmrv_history	*hist;
 	int				from_state, to_state;
 };
 
@@ -54,12 +61,26 @@ struct kmrv_monitor_stats {
 
 struct kmrv_monitor;
 
-/* NULL on ENOMEM. @fn may be NULL (verdicts only counted by caller). */
+/* Verdicts on events carry the instance's history (kmrv check -v). */
+#define KMRV_MONITOR_HISTORY	1u
+
+/*
+ * NULL on ENOMEM. @flags: KMRV_MONITOR_*. @fn may be NULL (verdicts only
+ * counted by caller).
+ */
 struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,
+				      unsigned int flags,
 				      kmrv_verdict_fn fn, void *ctx);
 
 /* Feed one event. Returns 0, or -1 on ENOMEM (the monitor stays valid). */
 int kmrv_monitor_step(struct kmrv_monitor *m, const struct kmrv_event *ev);
+
+/*
+ * A hint for an event that kmrv_monitor_step will get soon: start loading
+ * its instance. Changes nothing; a step without it is as exact.
+ */
+void kmrv_monitor_prefetch(const struct kmrv_monitor *m,
+			   const struct kmrv_event *ev);
 
 /*
  * kmrv_monitor_finish - end of trace: every instance in a state with an

@@ -17,8 +17,9 @@
  *    are no tombstones and probe lengths never degrade under churn.
  *  - a pointer returned by find/insert is valid until the next insert or
  *    delete on the same table.
- *  - an entry is 72 bytes; a table that grew to n keys has between 4n/3
- *    and 8n/3 slots (more if the hint or the minimum of 8 asked for it).
+ *  - a slot is 24 bytes (hash and instance), 80 with history; a table
+ *    that grew to n keys has between 4n/3 and 8n/3 slots (more if the
+ *    hint or the minimum of 8 asked for it).
  */
 #ifndef KMRV_TABLE_H
 #define KMRV_TABLE_H
@@ -27,13 +28,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One automaton instance and what the report needs to explain it. */
+/*
+ * One automaton instance: its key and state. 16 bytes, four to a cache
+ * line: this is what every event's lookup reads.
+ */
 struct kmrv_instance {
 	uint64_t	ptr;		/* key: object (0 = empty slot) */
 	int32_t		pid;		/* key: pid, or 0 for `key ptr` specs */
 	uint8_t		state;
-	uint8_t		freed_once;	/* free_* below are set */
-	uint16_t	alloc_cpu;
+	/* engine only: this instance holds the `latest` slot of its group */
+	uint8_t		holds_slot;
+	uint8_t		freed_once;	/* its history's free_* are set */
+	uint8_t		pad;
+};
+
+/*
+ * What the report needs to explain an instance's verdicts, and the group
+ * whose slot it holds: kept beside the instance only in tables created
+ * with history (kmrv_table_new), so a spec whose verdicts never need it
+ * costs 24 bytes a slot instead of 80.
+ */
+struct kmrv_history {
 	uint64_t	alloc_ts;	/* last alloc of ptr (0: none seen) */
 	uint64_t	alloc_site;
 	uint64_t	alloc_bytes;
@@ -41,35 +56,48 @@ struct kmrv_instance {
 	uint64_t	free_site;
 	int32_t		alloc_pid;
 	int32_t		free_pid;
+	int32_t		group;		/* engine only: see holds_slot */
+	uint16_t	alloc_cpu;
 	uint16_t	free_cpu;
-	/* engine only: this instance holds the `latest` slot of @group */
-	uint8_t		holds_slot;
-	uint8_t		pad;
-	int32_t		group;
 };
 
 struct kmrv_table;
 
-/* A table with room for @hint keys before it grows. NULL on ENOMEM. */
-struct kmrv_table *kmrv_table_new(size_t hint);
+/*
+ * A table with room for @hint keys before it grows, keeping a
+ * kmrv_history per instance if @history. NULL on ENOMEM.
+ */
+struct kmrv_table *kmrv_table_new(size_t hint, bool history);
 void kmrv_table_free(struct kmrv_table *t);
 
 /* The instance for (ptr, pid), or NULL. @ptr must not be 0. */
 struct kmrv_instance *kmrv_table_find(struct kmrv_table *t, uint64_t ptr,
 				      int32_t pid);
 
+/* A hint: start loading the memory a lookup of (ptr, pid) will read. */
+void kmrv_table_prefetch(const struct kmrv_table *t, uint64_t ptr, int32_t pid);
+
 /*
- * kmrv_table_insert - find (ptr, pid), or add it zero-filled with the key
- * set. *@created tells which. Returns NULL only on ENOMEM.
+ * kmrv_table_insert - find (ptr, pid), or add it zero-filled (history
+ * too) with the key set. *@created tells which. NULL only on ENOMEM.
  */
 struct kmrv_instance *kmrv_table_insert(struct kmrv_table *t, uint64_t ptr,
 					int32_t pid, bool *created);
+
+/*
+ * The history of @inst (a pointer from find/insert/next), valid as long
+ * as @inst is; NULL if the table keeps none.
+ */
+struct kmrv_history *kmrv_table_history(const struct kmrv_table *t,
+					const struct kmrv_instance *inst);
 
 /* Remove @inst (a pointer from find/insert); backward-shift deletion. */
 void kmrv_table_delete(struct kmrv_table *t, struct kmrv_instance *inst);
 
 size_t kmrv_table_count(const struct kmrv_table *t);
 size_t kmrv_table_capacity(const struct kmrv_table *t);
+/* Memory held by the slot arrays. */
+size_t kmrv_table_bytes(const struct kmrv_table *t);
 
 /*
  * kmrv_table_next - iterate: start with *cursor = 0; returns the next

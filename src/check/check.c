@@ -7,6 +7,7 @@
  * recorded as gaps: a verdict after a gap may be wrong, and the result
  * says so (complete = false).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,42 +80,114 @@ static size_t live_keys(const struct run *run)
 	return live;
 }
 
-static int stream(struct run *run, char *err, size_t errlen)
+/*
+ * Events are read LOOKAHEAD ahead of the automata: when an event enters
+ * the window its instances are prefetched, when it leaves it is stepped.
+ * A lookup in a table of a million instances is a cache miss or two;
+ * overlapping the misses of several events instead of taking them one
+ * after another is most of what makes the check fast (bench/run.sh).
+ * Steps happen in trace order, so verdicts are the same as without.
+ */
+#define LOOKAHEAD	16	/* a power of two */
+
+struct window {
+	struct kmrv_event	ev[LOOKAHEAD];
+	unsigned int		head, len;	/* oldest, and how many */
+};
+
+/* One event through the automata, in trace order. */
+static int step(struct run *run, const struct kmrv_event *ev, size_t *bound)
 {
 	size_t max_keys = run->opts->max_keys;
-	size_t bound = 0;	/* >= the live instances */
-	struct kmrv_event ev;
-	int ret;
 
-	while ((ret = kmrv_trace_next(run->trace, &ev, err, errlen)) > 0) {
-		if (ev.tp == KMRV_TP_LOST) {
-			if (add_gap(run, &ev))
-				goto nomem;
+	if (ev->tp == KMRV_TP_LOST)
+		return add_gap(run, ev) ? -ENOMEM : 0;
+	count_event(run->res, ev);
+	pidtree_step(&run->tree, ev);
+	for (int i = 0; i < run->nr; i++)
+		if (kmrv_monitor_step(run->monitors[i], ev))
+			return -ENOMEM;
+	/*
+	 * An event adds at most one instance per spec, so the tables are
+	 * counted only when the bound passes the limit.
+	 */
+	*bound += run->nr;
+	if (max_keys && *bound > max_keys && (*bound = live_keys(run)) > max_keys)
+		return -E2BIG;
+	return 0;
+}
+
+static int drain(struct run *run, struct window *w, size_t *bound)
+{
+	for (; w->len; w->len--, w->head = (w->head + 1) % LOOKAHEAD) {
+		int ret = step(run, &w->ev[w->head], bound);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int stream_events(struct run *run, char *err, size_t errlen)
+{
+	struct window *w = calloc(1, sizeof(*w));
+	size_t bound = 0;	/* >= the live instances */
+	struct kmrv_event *ev;
+	int ret = -ENOMEM, got;
+
+	if (!w)
+		return ret;
+	for (;;) {
+		if (w->len == LOOKAHEAD) {
+			ret = step(run, &w->ev[w->head], &bound);
+			if (ret)
+				goto out;
+			w->head = (w->head + 1) % LOOKAHEAD;
+			w->len--;
+		}
+		ev = &w->ev[(w->head + w->len) % LOOKAHEAD];
+		got = kmrv_trace_next(run->trace, ev, err, errlen);
+		if (got <= 0)
+			break;
+		if (ev->text) {
+			/* its text lives only until the next read: step it now */
+			w->len++;
+			ret = drain(run, w, &bound);
+			if (ret)
+				goto out;
 			continue;
 		}
-		count_event(run->res, &ev);
-		pidtree_step(&run->tree, &ev);
 		for (int i = 0; i < run->nr; i++)
-			if (kmrv_monitor_step(run->monitors[i], &ev))
-				goto nomem;
-		/*
-		 * An event adds at most one instance per spec, so the tables
-		 * are counted only when the bound passes the limit.
-		 */
-		bound += run->nr;
-		if (max_keys && bound > max_keys && (bound = live_keys(run)) > max_keys)
-			goto limit;
+			kmrv_monitor_prefetch(run->monitors[i], ev);
+		w->len++;
 	}
+	/* a read error ends the run: what was read before it is moot */
+	ret = got < 0 ? -EIO : drain(run, w, &bound);
+out:
+	free(w);
 	return ret;
-limit:
-	snprintf(err, errlen, "%s: more than %zu automaton instances live after %llu events "
-		 "(the limit; raise it with --max-keys N, 0 for none)",
-		 run->res->path, max_keys, (unsigned long long)run->res->events);
-	return -1;
-nomem:
-	snprintf(err, errlen, "%s: out of memory after %llu events",
-		 run->res->path, (unsigned long long)run->res->events);
-	return -1;
+}
+
+static int stream(struct run *run, char *err, size_t errlen)
+{
+	int ret = stream_events(run, err, errlen);
+
+	switch (ret) {
+	case 0:
+		return 0;
+	case -EIO:	/* the reader said why */
+		return -1;
+	case -E2BIG:
+		snprintf(err, errlen, "%s: more than %zu automaton instances live after %llu events "
+			 "(the limit; raise it with --max-keys N, 0 for none)",
+			 run->res->path, run->opts->max_keys,
+			 (unsigned long long)run->res->events);
+		return -1;
+	default:
+		snprintf(err, errlen, "%s: out of memory after %llu events",
+			 run->res->path, (unsigned long long)run->res->events);
+		return -1;
+	}
 }
 
 static uint64_t kmem_events(const struct kmrv_trace_result *res)
@@ -129,6 +202,8 @@ static uint64_t kmem_events(const struct kmrv_trace_result *res)
 static int setup(struct run *run, char *err, size_t errlen)
 {
 	const struct kmrv_spec_set *set = run->opts->specs;
+	/* -v lists every violation with the object's history */
+	unsigned int flags = run->opts->keep_violations ? KMRV_MONITOR_HISTORY : 0;
 
 	run->nr = set->nr;
 	run->monitors = calloc(set->nr ? set->nr : 1, sizeof(*run->monitors));
@@ -140,7 +215,8 @@ static int setup(struct run *run, char *err, size_t errlen)
 						   &run->tree);
 		if (!run->collectors[i])
 			goto nomem;
-		run->monitors[i] = kmrv_monitor_new(set->specs[i], collector_verdict,
+		run->monitors[i] = kmrv_monitor_new(set->specs[i], flags,
+						    collector_verdict,
 						    run->collectors[i]);
 		if (!run->monitors[i])
 			goto nomem;

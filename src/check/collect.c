@@ -120,11 +120,11 @@ static bool filter_match(const struct collector *c, int pid)
 	return false;
 }
 
-static int add_unfreed(struct collector *c, const struct kmrv_instance *inst)
+static int add_unfreed(struct collector *c, const struct kmrv_history *h)
 {
 	struct unfreed_acc *u;
 	int added;
-	int64_t i = idmap_get(&c->unfreed_map, inst->alloc_site, c->nr_unfreed, &added);
+	int64_t i = idmap_get(&c->unfreed_map, h->alloc_site, c->nr_unfreed, &added);
 
 	if (i < 0)
 		return -1;
@@ -132,15 +132,15 @@ static int add_unfreed(struct collector *c, const struct kmrv_instance *inst)
 		if (grow_array((void **)&c->unfreed, c->nr_unfreed, sizeof(*u)))
 			return -1;
 		memset(&c->unfreed[i], 0, sizeof(*u));
-		c->unfreed[i].site = inst->alloc_site;
-		c->unfreed[i].oldest_ts = inst->alloc_ts;
+		c->unfreed[i].site = h->alloc_site;
+		c->unfreed[i].oldest_ts = h->alloc_ts;
 		c->nr_unfreed++;
 	}
 	u = &c->unfreed[i];
 	u->count++;
-	u->bytes += inst->alloc_bytes;
-	if (inst->alloc_ts < u->oldest_ts)
-		u->oldest_ts = inst->alloc_ts;
+	u->bytes += h->alloc_bytes;
+	if (h->alloc_ts < u->oldest_ts)
+		u->oldest_ts = h->alloc_ts;
 	return 0;
 }
 
@@ -155,6 +155,7 @@ static int keep_violation(struct collector *c, const struct kmrv_verdict *v,
 			  int pid, uint64_t site)
 {
 	const struct kmrv_instance *inst = v->inst;
+	const struct kmrv_history *h = v->hist;
 	struct kmrv_violation *rec;
 	char sym[SYM_LEN];
 
@@ -170,22 +171,22 @@ static int keep_violation(struct collector *c, const struct kmrv_verdict *v,
 		rec->ts = v->ev->ts;
 		rec->cpu = v->ev->cpu;
 	} else {
-		rec->cpu = inst->alloc_cpu;
+		rec->cpu = h->alloc_cpu;
 	}
 	rec->site = strdup(kmrv_trace_symbolize(c->trace, site, sym, sizeof(sym)));
-	if (inst->alloc_ts) {
+	if (h->alloc_ts) {
 		rec->has_alloc = true;
-		rec->alloc_ts = inst->alloc_ts;
-		rec->alloc_pid = inst->alloc_pid;
+		rec->alloc_ts = h->alloc_ts;
+		rec->alloc_pid = h->alloc_pid;
 		rec->alloc_site = strdup(kmrv_trace_symbolize(c->trace,
-					inst->alloc_site, sym, sizeof(sym)));
+					h->alloc_site, sym, sizeof(sym)));
 	}
 	if (inst->freed_once) {
 		rec->has_free = true;
-		rec->free_ts = inst->free_ts;
-		rec->free_pid = inst->free_pid;
+		rec->free_ts = h->free_ts;
+		rec->free_pid = h->free_pid;
 		rec->free_site = strdup(kmrv_trace_symbolize(c->trace,
-					inst->free_site, sym, sizeof(sym)));
+					h->free_site, sym, sizeof(sym)));
 	}
 	c->nr_violations++;
 	if (!rec->site || (rec->has_alloc && !rec->alloc_site) ||
@@ -197,9 +198,10 @@ static int keep_violation(struct collector *c, const struct kmrv_verdict *v,
 void collector_verdict(const struct kmrv_verdict *v, void *ctx)
 {
 	struct collector *c = ctx;
-	const struct kmrv_instance *inst = v->inst;
-	int pid = v->ev ? v->ev->pid : inst->alloc_pid;
-	uint64_t site = v->ev ? v->ev->call_site : inst->alloc_site;
+	/* an at-end verdict always has history: at-end kinds ask for it */
+	const struct kmrv_history *h = v->hist;
+	int pid = v->ev ? v->ev->pid : h->alloc_pid;
+	uint64_t site = v->ev ? v->ev->call_site : h->alloc_site;
 	uint64_t *counts;
 
 	if (!filter_match(c, pid))
@@ -214,7 +216,7 @@ void collector_verdict(const struct kmrv_verdict *v, void *ctx)
 	if (!counts)
 		goto nomem;
 	counts[v->kind]++;
-	if (!v->ev && add_unfreed(c, inst))
+	if (!v->ev && add_unfreed(c, h))
 		goto nomem;
 	if (c->keep && keep_violation(c, v, pid, site))
 		goto nomem;

@@ -8,7 +8,8 @@
  *    state. Memory therefore follows the keys alive in the automaton.
  *  - group slots: groups maps a group (the pid, or 0 for `group all`) to
  *    the key of its holder. inst->holds_slot is set exactly on the
- *    instance that a slot names, and inst->group says which slot. An
+ *    instance that a slot names, and its history's group says which
+ *    slot (a spec with groups always keeps history). An
  *    instance holds at most one slot.
  *  - the per-event cost is one table probe for the key, plus one group
  *    probe and one table probe for the holder when the spec has a
@@ -44,6 +45,7 @@ struct group_map {
 
 struct kmrv_monitor {
 	const struct kmrv_spec	*spec;
+	bool			history;
 	kmrv_verdict_fn		fn;
 	void			*ctx;
 	struct kmrv_table	*table;
@@ -166,15 +168,29 @@ static inline int other_event(const struct kmrv_spec *spec, int e)
 	return spec->other_event;
 }
 
+/* A key not in the table has the history of an object never seen. */
+static const struct kmrv_history no_history;
+
+static const struct kmrv_history *history_of(const struct kmrv_monitor *m,
+					     const struct kmrv_instance *inst,
+					     bool in_table)
+{
+	if (!m->history)
+		return NULL;
+	return in_table ? kmrv_table_history(m->table, inst) : &no_history;
+}
+
 static void report(struct kmrv_monitor *m, int kind,
 		   const struct kmrv_event *ev,
-		   const struct kmrv_instance *inst, int from, int to)
+		   const struct kmrv_instance *inst, bool in_table,
+		   int from, int to)
 {
 	struct kmrv_verdict v = {
 		.spec		= m->spec,
 		.kind		= kind,
 		.ev		= ev,
 		.inst		= inst,
+		.hist		= history_of(m, inst, in_table),
 		.from_state	= from,
 		.to_state	= to,
 	};
@@ -189,7 +205,7 @@ static void report(struct kmrv_monitor *m, int kind,
  * no transition).
  */
 static int transition(struct kmrv_monitor *m, const struct kmrv_event *ev,
-		      const struct kmrv_instance *inst, int e)
+		      const struct kmrv_instance *inst, bool in_table, int e)
 {
 	const struct kmrv_spec *spec = m->spec;
 	int from = inst->state;
@@ -199,13 +215,14 @@ static int transition(struct kmrv_monitor *m, const struct kmrv_event *ev,
 	if (to == KMRV_NONE)
 		to = from;
 	if (spec->violation[cell] != KMRV_NONE)
-		report(m, spec->violation[cell], ev, inst, from, to);
+		report(m, spec->violation[cell], ev, inst, in_table, from, to);
 	return to;
 }
 
 static void release_slot(struct kmrv_monitor *m, struct kmrv_instance *inst)
 {
-	struct group_slot *s = groups_find(&m->groups, inst->group);
+	int32_t group = kmrv_table_history(m->table, inst)->group;
+	struct group_slot *s = groups_find(&m->groups, group);
 
 	if (s && s->ptr == inst->ptr && s->pid == inst->pid)
 		groups_delete(&m->groups, s);
@@ -232,7 +249,9 @@ static int take_slot(struct kmrv_monitor *m, struct kmrv_instance *inst,
 	struct group_slot *s, old;
 	struct kmrv_instance *prev;
 
-	if (inst->holds_slot && inst->group == group)
+	struct kmrv_history *hist = kmrv_table_history(m->table, inst);
+
+	if (inst->holds_slot && hist->group == group)
 		return 0;
 	if (inst->holds_slot)
 		release_slot(m, inst);
@@ -249,7 +268,7 @@ static int take_slot(struct kmrv_monitor *m, struct kmrv_instance *inst,
 	s->ptr = inst->ptr;
 	s->pid = inst->pid;
 	inst->holds_slot = 1;
-	inst->group = group;
+	hist->group = group;
 
 	if (!old.ptr)
 		return 0;
@@ -275,7 +294,7 @@ static void nudge_holder(struct kmrv_monitor *m, const struct kmrv_event *ev,
 	if (!holder)
 		return;		/* cannot happen: a holder is never dropped */
 
-	holder->state = transition(m, ev, holder, oe);
+	holder->state = transition(m, ev, holder, true, oe);
 	if (state_in(m->spec->latest, holder->state))
 		return;
 	release_slot(m, holder);
@@ -283,29 +302,30 @@ static void nudge_holder(struct kmrv_monitor *m, const struct kmrv_event *ev,
 }
 
 /* Step 4: what the report needs to explain a later verdict. */
-static void record(struct kmrv_instance *inst, const struct kmrv_event *ev)
+static void record(struct kmrv_instance *inst, struct kmrv_history *h,
+		   const struct kmrv_event *ev)
 {
 	switch (kmrv_tp_class(ev->tp)) {
 	case KMRV_CLASS_ALLOC:
-		inst->alloc_ts = ev->ts;
-		inst->alloc_site = ev->call_site;
-		inst->alloc_bytes = ev->bytes_alloc;
-		inst->alloc_pid = ev->pid;
-		inst->alloc_cpu = (uint16_t)ev->cpu;
+		h->alloc_ts = ev->ts;
+		h->alloc_site = ev->call_site;
+		h->alloc_bytes = ev->bytes_alloc;
+		h->alloc_pid = ev->pid;
+		h->alloc_cpu = (uint16_t)ev->cpu;
 		inst->freed_once = 0;
-		inst->free_ts = 0;
-		inst->free_site = 0;
-		inst->free_pid = 0;
-		inst->free_cpu = 0;
+		h->free_ts = 0;
+		h->free_site = 0;
+		h->free_pid = 0;
+		h->free_cpu = 0;
 		break;
 	case KMRV_CLASS_FREE:
 		/* keep the first free: a double free points back at it */
 		if (inst->freed_once)
 			break;
-		inst->free_ts = ev->ts;
-		inst->free_site = ev->call_site;
-		inst->free_pid = ev->pid;
-		inst->free_cpu = (uint16_t)ev->cpu;
+		h->free_ts = ev->ts;
+		h->free_site = ev->call_site;
+		h->free_pid = ev->pid;
+		h->free_cpu = (uint16_t)ev->cpu;
 		inst->freed_once = 1;
 		break;
 	case KMRV_CLASS_OTHER:
@@ -330,7 +350,7 @@ static int own_step(struct kmrv_monitor *m, const struct kmrv_event *ev,
 		fresh.pid = pid;
 		fresh.state = (uint8_t)spec->initial;
 	}
-	to = transition(m, ev, inst ? inst : &fresh, e);
+	to = transition(m, ev, inst ? inst : &fresh, inst != NULL, e);
 
 	latest = spec->group != KMRV_GROUP_NONE && state_in(spec->latest, to);
 	if (!latest && state_in(spec->forgettable, to)) {
@@ -350,7 +370,8 @@ static int own_step(struct kmrv_monitor *m, const struct kmrv_event *ev,
 		if (kmrv_table_count(m->table) > m->peak_live)
 			m->peak_live = kmrv_table_count(m->table);
 	}
-	record(inst, ev);
+	if (m->history)
+		record(inst, kmrv_table_history(m->table, inst), ev);
 	inst->state = (uint8_t)to;
 
 	if (latest)
@@ -390,6 +411,18 @@ int kmrv_monitor_step(struct kmrv_monitor *m, const struct kmrv_event *ev)
 	return own_step(m, ev, e, ptr, pid);
 }
 
+void kmrv_monitor_prefetch(const struct kmrv_monitor *m,
+			   const struct kmrv_event *ev)
+{
+	const struct kmrv_spec *spec = m->spec;
+
+	if (ev->tp >= KMRV_TP__COUNT || spec->tp_event[ev->tp] == KMRV_NONE ||
+	    !ev->ptr)
+		return;
+	kmrv_table_prefetch(m->table, ev->ptr,
+			    spec->key == KMRV_KEY_PID_PTR ? ev->pid : 0);
+}
+
 /* --- end of trace, lifetime, stats ------------------------------------ */
 
 static int inst_cmp(const void *a, const void *b)
@@ -405,7 +438,7 @@ static int inst_cmp(const void *a, const void *b)
 static void report_at_end(struct kmrv_monitor *m,
 			  const struct kmrv_instance *inst)
 {
-	report(m, m->spec->at_end[inst->state], NULL, inst, inst->state,
+	report(m, m->spec->at_end[inst->state], NULL, inst, true, inst->state,
 	       inst->state);
 }
 
@@ -443,7 +476,23 @@ void kmrv_monitor_finish(struct kmrv_monitor *m)
 	free(list);
 }
 
+/*
+ * History costs 56 of a slot's 80 bytes and a cache line per write: keep
+ * it when a verdict could show it, at end (the allocation of what is
+ * left) or, if asked, on events; and when groups need its slot record.
+ */
+static bool needs_history(const struct kmrv_spec *spec, unsigned int flags)
+{
+	if ((flags & KMRV_MONITOR_HISTORY) || spec->group != KMRV_GROUP_NONE)
+		return true;
+	for (int s = 0; s < spec->nr_states; s++)
+		if (spec->at_end[s] != KMRV_NONE)
+			return true;
+	return false;
+}
+
 struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,
+				      unsigned int flags,
 				      kmrv_verdict_fn fn, void *ctx)
 {
 	struct kmrv_monitor *m;
@@ -454,8 +503,9 @@ struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,
 	m->spec = spec;
 	m->fn = fn;
 	m->ctx = ctx;
+	m->history = needs_history(spec, flags);
 
-	m->table = kmrv_table_new(MONITOR_TABLE_HINT);
+	m->table = kmrv_table_new(MONITOR_TABLE_HINT, m->history);
 	if (!m->table)
 		goto fail;
 	if (spec->group != KMRV_GROUP_NONE &&
@@ -475,7 +525,7 @@ void kmrv_monitor_stats(const struct kmrv_monitor *m,
 	st->steps = m->steps;
 	st->live = kmrv_table_count(m->table);
 	st->peak_live = m->peak_live;
-	st->bytes = kmrv_table_capacity(m->table) * sizeof(struct kmrv_instance);
+	st->bytes = kmrv_table_bytes(m->table);
 	if (m->groups.slots)
 		st->bytes += (m->groups.mask + 1) * sizeof(struct group_slot);
 }

@@ -7,11 +7,12 @@
  *  - mask + 1 is the capacity, a power of two; count <= max_count =
  *    3/4 capacity, so every probe sequence meets an empty slot and ends.
  *  - hashes[i] is the full 64-bit mix of slot i's key, 0 for an empty
- *    slot (a key whose mix is 0 is stored as 1); slots[i] is its entry.
- *    Probes read only the 8-byte hashes and open an entry only when its
- *    hash matches: a miss at load 3/4 walks about 8 slots, which is one
- *    or two cache lines of hashes instead of ten lines of 72-byte entries
- *    (table_bench: misses and inserts about 2x faster at 1M+ keys).
+ *    slot (a key whose mix is 0 is stored as 1); slots[i] is its
+ *    instance and hist[i], when the table keeps history, its history:
+ *    the three arrays always move together. Probes read only the 8-byte
+ *    hashes and open an instance only when its hash matches: a miss at
+ *    load 3/4 walks about 8 slots, one or two cache lines of hashes.
+ *    History is touched only by the monitor's writes and the report.
  *  - an entry lives in its home slot hash & mask or after it, with no
  *    empty slot between home and entry (linear probing, cyclic).
  *  - delete keeps that true without tombstones: it walks the rest of the
@@ -31,12 +32,16 @@
 #define TABLE_MIN_CAPACITY	8
 #define HUGE_BYTES		(2UL << 20)	/* a transparent huge page */
 
-static_assert(sizeof(struct kmrv_instance) == 72,
-	      "struct kmrv_instance: keep it at 72 bytes (table.h)");
+static_assert(sizeof(struct kmrv_instance) == 16,
+	      "struct kmrv_instance: keep it at 16 bytes (table.h)");
+static_assert(sizeof(struct kmrv_history) == 56,
+	      "struct kmrv_history: keep it at 56 bytes (table.h)");
 
 struct kmrv_table {
 	uint64_t		*hashes;
 	struct kmrv_instance	*slots;
+	struct kmrv_history	*hist;		/* NULL: no history kept */
+	bool			with_history;
 	size_t			mask;
 	size_t			count;
 	size_t			max_count;
@@ -113,18 +118,20 @@ static void zfree(void *p, size_t bytes)
 }
 
 static void arrays_free(uint64_t *hashes, struct kmrv_instance *slots,
-			size_t capacity)
+			struct kmrv_history *hist, size_t capacity)
 {
 	zfree(hashes, capacity * sizeof(*hashes));
 	zfree(slots, capacity * sizeof(*slots));
+	zfree(hist, capacity * sizeof(*hist));
 }
 
 static int table_alloc(struct kmrv_table *t, size_t capacity)
 {
 	t->hashes = zalloc(capacity * sizeof(*t->hashes));
 	t->slots = zalloc(capacity * sizeof(*t->slots));
-	if (!t->hashes || !t->slots) {
-		arrays_free(t->hashes, t->slots, capacity);
+	t->hist = t->with_history ? zalloc(capacity * sizeof(*t->hist)) : NULL;
+	if (!t->hashes || !t->slots || (t->with_history && !t->hist)) {
+		arrays_free(t->hashes, t->slots, t->hist, capacity);
 		return -1;
 	}
 	t->mask = capacity - 1;
@@ -132,13 +139,13 @@ static int table_alloc(struct kmrv_table *t, size_t capacity)
 	return 0;
 }
 
-struct kmrv_table *kmrv_table_new(size_t hint)
+struct kmrv_table *kmrv_table_new(size_t hint, bool history)
 {
 	struct kmrv_table *t;
 	size_t capacity = TABLE_MIN_CAPACITY;
 
 	while (capacity - capacity / 4 < hint) {
-		if (capacity > SIZE_MAX / 2 / sizeof(struct kmrv_instance))
+		if (capacity > SIZE_MAX / 2 / sizeof(struct kmrv_history))
 			return NULL;
 		capacity <<= 1;
 	}
@@ -146,6 +153,7 @@ struct kmrv_table *kmrv_table_new(size_t hint)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
+	t->with_history = history;
 	if (table_alloc(t, capacity)) {
 		free(t);
 		return NULL;
@@ -157,7 +165,7 @@ void kmrv_table_free(struct kmrv_table *t)
 {
 	if (!t)
 		return;
-	arrays_free(t->hashes, t->slots, t->mask + 1);
+	arrays_free(t->hashes, t->slots, t->hist, t->mask + 1);
 	free(t);
 }
 
@@ -185,19 +193,45 @@ struct kmrv_instance *kmrv_table_find(struct kmrv_table *t, uint64_t ptr,
 	return t->hashes[i] ? &t->slots[i] : NULL;
 }
 
+/*
+ * Start loading the lines a find or insert of (ptr, pid) will touch first:
+ * the home slot's hash and entry. The caller issues this some events
+ * ahead, so the misses of several lookups overlap instead of queueing.
+ */
+void kmrv_table_prefetch(const struct kmrv_table *t, uint64_t ptr, int32_t pid)
+{
+	size_t i = (size_t)mix(ptr, pid) & t->mask;
+
+	__builtin_prefetch(&t->hashes[i], 1);
+	__builtin_prefetch(&t->slots[i], 1);
+	if (t->hist) {
+		/* 56 bytes: the entry may straddle two lines */
+		__builtin_prefetch(&t->hist[i], 1);
+		__builtin_prefetch((const char *)&t->hist[i + 1] - 1, 1);
+	}
+}
+
+struct kmrv_history *kmrv_table_history(const struct kmrv_table *t,
+					const struct kmrv_instance *inst)
+{
+	return t->hist ? &t->hist[inst - t->slots] : NULL;
+}
+
 /* Double the capacity and reinsert: keys are distinct, so no compares. */
 static int table_grow(struct kmrv_table *t)
 {
 	uint64_t *old_hashes = t->hashes;
 	struct kmrv_instance *old = t->slots;
+	struct kmrv_history *old_hist = t->hist;
 	size_t old_capacity = t->mask + 1;
 	size_t i;
 
-	if (old_capacity > SIZE_MAX / 2 / sizeof(*old))
+	if (old_capacity > SIZE_MAX / 2 / sizeof(*old_hist))
 		return -1;
 	if (table_alloc(t, old_capacity * 2)) {
 		t->hashes = old_hashes;
 		t->slots = old;
+		t->hist = old_hist;
 		return -1;
 	}
 
@@ -212,8 +246,10 @@ static int table_grow(struct kmrv_table *t)
 			j = (j + 1) & t->mask;
 		t->hashes[j] = h;
 		t->slots[j] = old[i];
+		if (old_hist)
+			t->hist[j] = old_hist[i];
 	}
-	arrays_free(old_hashes, old, old_capacity);
+	arrays_free(old_hashes, old, old_hist, old_capacity);
 	return 0;
 }
 
@@ -238,6 +274,8 @@ struct kmrv_instance *kmrv_table_insert(struct kmrv_table *t, uint64_t ptr,
 	t->hashes[i] = h;
 	s = &t->slots[i];
 	memset(s, 0, sizeof(*s));
+	if (t->hist)
+		memset(&t->hist[i], 0, sizeof(t->hist[i]));
 	s->ptr = ptr;
 	s->pid = pid;
 	t->count++;
@@ -266,8 +304,11 @@ void kmrv_table_delete(struct kmrv_table *t, struct kmrv_instance *inst)
 			continue;
 		t->hashes[hole] = h;
 		t->slots[hole] = t->slots[j];
+		if (t->hist)
+			t->hist[hole] = t->hist[j];
 		hole = j;
 	}
+	/* the slot's history is zeroed when the slot is taken again */
 	t->hashes[hole] = 0;
 	memset(&t->slots[hole], 0, sizeof(t->slots[hole]));
 	t->count--;
@@ -281,6 +322,15 @@ size_t kmrv_table_count(const struct kmrv_table *t)
 size_t kmrv_table_capacity(const struct kmrv_table *t)
 {
 	return t->mask + 1;
+}
+
+size_t kmrv_table_bytes(const struct kmrv_table *t)
+{
+	size_t slot = sizeof(*t->hashes) + sizeof(*t->slots);
+
+	if (t->with_history)
+		slot += sizeof(*t->hist);
+	return (t->mask + 1) * slot;
 }
 
 struct kmrv_instance *kmrv_table_next(const struct kmrv_table *t,

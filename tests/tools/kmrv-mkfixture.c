@@ -44,7 +44,8 @@
  *
  * --synthetic writes N kmalloc/kfree records, deterministic from the seed:
  * a live set of about L..2L objects, frees on random (often other) CPUs,
- * freed addresses reused LIFO half of the time, 16 call sites with
+ * addresses from a fixed pool of 4L (the last freed one reused half of
+ * the time, a random free one otherwise), 16 call sites with
  * kallsyms, 8 PIDs. Objects still live at the end stay unfreed.
  *
  * Exit status: 0 written, 1 input or output error, 2 usage.
@@ -885,15 +886,16 @@ struct synth {
 	uint64_t	*objs;		/* live objects */
 	uint64_t	*sites;		/* alloc site of each live object */
 	uint64_t	nlive;
-	uint64_t	freed[64];	/* recently freed, reused LIFO */
-	int		nfreed;
-	uint64_t	next_addr;
+	uint64_t	*pool;		/* addresses not live; the top is hot */
+	uint64_t	npool;
 };
 
 #define SYNTH_SITES		16
 #define SYNTH_PIDS		8
 #define SYNTH_SITE_BASE		0xffffffff81100000ULL
 #define SYNTH_FREE_BASE		0xffffffff81200000ULL
+#define SYNTH_POOL_FACTOR	4	/* addresses per object of --live */
+#define SYNTH_ADDR_BASE		0xffff888100000000ULL
 
 /* splitmix64: tiny, fast, and the same sequence everywhere */
 static uint64_t rnd(struct synth *s)
@@ -943,12 +945,20 @@ static int synth_record(struct mkf *m, struct tep_event *ev, int cpu,
 	return write_record(m, cpu, ts, (long)len);
 }
 
+/*
+ * Like a slab allocator: a fixed set of addresses, the most recently freed
+ * one handed out again half of the time, any free one otherwise. The
+ * number of distinct pointers stays bounded however long the trace is.
+ */
 static uint64_t synth_new_ptr(struct synth *s)
 {
-	if (s->nfreed && rnd(s) % 2)
-		return s->freed[--s->nfreed];
-	s->next_addr += 64 << (rnd(s) % 4);
-	return s->next_addr;
+	uint64_t j = s->npool - 1, ptr;
+
+	if (rnd(s) % 2)
+		j = rnd(s) % s->npool;
+	ptr = s->pool[j];
+	s->pool[j] = s->pool[--s->npool];
+	return ptr;
 }
 
 static int synth_alloc(struct mkf *m, struct synth *s,
@@ -976,8 +986,7 @@ static int synth_free(struct mkf *m, struct synth *s,
 	s->nlive--;
 	s->objs[j] = s->objs[s->nlive];
 	s->sites[j] = s->sites[s->nlive];
-	if (s->nfreed < 64)
-		s->freed[s->nfreed++] = ptr;
+	s->pool[s->npool++] = ptr;
 	return synth_record(m, ev, cpu, ts, pid, vals);
 }
 
@@ -1007,18 +1016,31 @@ static int synth_run(struct mkf *m, struct synth *s)
 	return 0;
 }
 
+/* objects of 64..512 bytes side by side, the lowest address on top */
+static void synth_fill_pool(struct synth *s)
+{
+	uint64_t addr = SYNTH_ADDR_BASE;
+
+	for (uint64_t i = 0; i < s->npool; i++) {
+		addr += 64 << (rnd(s) % 4);
+		s->pool[s->npool - 1 - i] = addr;
+	}
+}
+
 static int synthetic(struct mkf *m, struct synth *s)
 {
 	int ret;
 
 	s->rng = s->seed;
-	s->next_addr = 0xffff888100000000ULL;
 	s->objs = calloc(2 * s->live + 2, sizeof(*s->objs));
 	s->sites = calloc(2 * s->live + 2, sizeof(*s->sites));
-	if (!s->objs || !s->sites) {
+	s->npool = SYNTH_POOL_FACTOR * (s->live + 1);
+	s->pool = calloc(s->npool, sizeof(*s->pool));
+	if (!s->objs || !s->sites || !s->pool) {
 		ret = lerr(m, "out of memory");
 		goto out;
 	}
+	synth_fill_pool(s);
 	synth_symbols(m);
 	ret = parse_formats(m);
 	if (!ret)
@@ -1028,6 +1050,7 @@ static int synthetic(struct mkf *m, struct synth *s)
 out:
 	free(s->objs);
 	free(s->sites);
+	free(s->pool);
 	return ret;
 }
 

@@ -51,7 +51,9 @@ struct got {
 	const char		*kind, *from, *to;
 	uint64_t		ts;
 	bool			at_end;
-	struct kmrv_instance	inst;	/* copy: as the verdict saw it */
+	struct kmrv_instance	inst;	/* copies: as the verdict saw them */
+	struct kmrv_history	hist;
+	bool			has_hist;
 };
 
 struct run {
@@ -76,6 +78,9 @@ static void on_verdict(const struct kmrv_verdict *v, void *ctx)
 	g->at_end = !v->ev;
 	g->ts = v->ev ? v->ev->ts : 0;
 	g->inst = *v->inst;
+	g->has_hist = v->hist != NULL;
+	if (v->hist)
+		g->hist = *v->hist;
 	/* the instance is shown as it was before the event */
 	assert_int_equal(v->inst->state, v->from_state);
 }
@@ -98,7 +103,7 @@ static struct run *run_new(const char *spec_name)
 
 	assert_non_null(r);
 	r->spec = load_spec(spec_name);
-	r->m = kmrv_monitor_new(r->spec, on_verdict, r);
+	r->m = kmrv_monitor_new(r->spec, KMRV_MONITOR_HISTORY, on_verdict, r);
 	assert_non_null(r->m);
 	return r;
 }
@@ -192,9 +197,11 @@ static uint64_t steps(const struct run *r)
 }
 
 /* The alloc record of a verdict's instance is that of the event at @ts. */
-static void expect_alloc_info(const struct kmrv_instance *i, uint64_t ts,
-			      int32_t pid)
+static void expect_alloc_info(const struct got *g, uint64_t ts, int32_t pid)
 {
+	const struct kmrv_history *i = &g->hist;
+
+	assert_true(g->has_hist);
 	assert_int_equal(i->alloc_ts, ts);
 	assert_int_equal(i->alloc_site, SITE(ts));
 	assert_int_equal(i->alloc_bytes, BYTES(ts));
@@ -202,10 +209,12 @@ static void expect_alloc_info(const struct kmrv_instance *i, uint64_t ts,
 	assert_int_equal(i->alloc_pid, pid);
 }
 
-static void expect_first_free(const struct kmrv_instance *i, uint64_t ts,
-			      int32_t pid)
+static void expect_first_free(const struct got *g, uint64_t ts, int32_t pid)
 {
-	assert_int_equal(i->freed_once, 1);
+	const struct kmrv_history *i = &g->hist;
+
+	assert_true(g->has_hist);
+	assert_int_equal(g->inst.freed_once, 1);
 	assert_int_equal(i->free_ts, ts);
 	assert_int_equal(i->free_site, SITE(ts));
 	assert_int_equal(i->free_cpu, CPU(ts));
@@ -242,12 +251,12 @@ static void alloc_free_takes_every_transition(void **state)
 	r = check("alloc-free", alloc_free_walk, ARRAY_SIZE(alloc_free_walk),
 		  true, alloc_free_walk_want, ARRAY_SIZE(alloc_free_walk_want));
 	/* a free with no alloc before it has no alloc record */
-	assert_int_equal(r->got[1].inst.alloc_ts, 0);
-	expect_first_free(&r->got[1].inst, 1, 10);
+	assert_int_equal(r->got[1].hist.alloc_ts, 0);
+	expect_first_free(&r->got[1], 1, 10);
 	/* the realloc shows the alloc it repeats */
-	expect_alloc_info(&r->got[2].inst, 3, 10);
+	expect_alloc_info(&r->got[2], 3, 10);
 	assert_int_equal(r->got[2].inst.freed_once, 0);
-	expect_alloc_info(&r->got[4].inst, 7, 11);
+	expect_alloc_info(&r->got[4], 7, 11);
 	assert_int_equal(steps(r), ARRAY_SIZE(alloc_free_walk));
 	run_free(r);
 }
@@ -269,8 +278,8 @@ static void double_free_after_realloc_is_reported_once(void **state)
 	(void)state;
 	r = check("alloc-free", evs, ARRAY_SIZE(evs), true, w, ARRAY_SIZE(w));
 	/* where the object was allocated last, and first freed after that */
-	expect_alloc_info(&r->got[0].inst, 3, 12);
-	expect_first_free(&r->got[0].inst, 4, 13);
+	expect_alloc_info(&r->got[0], 3, 12);
+	expect_first_free(&r->got[0], 4, 13);
 	run_free(r);
 }
 
@@ -290,8 +299,8 @@ static void third_free_still_points_at_first_free(void **state)
 
 	(void)state;
 	r = check("alloc-free", evs, ARRAY_SIZE(evs), true, w, ARRAY_SIZE(w));
-	expect_alloc_info(&r->got[1].inst, 1, 10);
-	expect_first_free(&r->got[1].inst, 2, 11);
+	expect_alloc_info(&r->got[1], 1, 10);
+	expect_first_free(&r->got[1], 2, 11);
 	run_free(r);
 }
 
@@ -376,8 +385,8 @@ static void cross_pid_free_does_not_change_alloc_free_verdicts(void **state)
 	r = check("alloc-free", cross, ARRAY_SIZE(cross), true, w,
 		  ARRAY_SIZE(w));
 	/* the pids are in the record, not in the key */
-	expect_alloc_info(&r->got[0].inst, 1, 10);
-	expect_first_free(&r->got[0].inst, 2, 0);
+	expect_alloc_info(&r->got[0], 1, 10);
+	expect_first_free(&r->got[0], 2, 0);
 	run_free(r);
 }
 
@@ -422,8 +431,8 @@ static void slab_alloc_free_takes_every_transition(void **state)
 	(void)state;
 	r = check("slab-alloc-free", evs, ARRAY_SIZE(evs), true,
 		  alloc_free_walk_want, ARRAY_SIZE(alloc_free_walk_want));
-	expect_alloc_info(&r->got[2].inst, 3, 10);
-	expect_first_free(&r->got[3].inst, 5, 10);
+	expect_alloc_info(&r->got[2], 3, 10);
+	expect_first_free(&r->got[3], 5, 10);
 	run_free(r);
 }
 
@@ -491,7 +500,7 @@ static void at_end_leaks_sorted_by_pointer(void **state)
 	kmrv_monitor_finish(r->m);
 	expect_verdicts(r, w, n);
 	for (i = 0; i < n; i++)
-		assert_int_equal(r->got[i].inst.alloc_pid, (int32_t)(2 * i) % 7);
+		assert_int_equal(r->got[i].hist.alloc_pid, (int32_t)(2 * i) % 7);
 	run_free(r);
 }
 
@@ -522,8 +531,9 @@ static void leak_instances_freed_then_never_seen_again_keep_one_entry_per_object
 	assert_int_equal(st.live, 1000);
 	assert_int_equal(st.peak_live, 1000);
 	assert_int_equal(st.steps, 10000);
-	assert_true(st.bytes >= 1000 * sizeof(struct kmrv_instance));
-	assert_true(st.bytes <= 4096 * sizeof(struct kmrv_instance));
+	/* 2048 slots (room for 1536) of hash, instance and history */
+	assert_int_equal(st.bytes, 2048 * (8 + sizeof(struct kmrv_instance) +
+					   sizeof(struct kmrv_history)));
 	run_free(r);
 }
 
@@ -569,9 +579,9 @@ static void no_realloc_takes_every_transition(void **state)
 
 	(void)state;
 	r = check("no-realloc", evs, ARRAY_SIZE(evs), true, w, ARRAY_SIZE(w));
-	expect_alloc_info(&r->got[0].inst, 1, 10);
-	expect_alloc_info(&r->got[1].inst, 2, 10);
-	expect_first_free(&r->got[1].inst, 3, 10);
+	expect_alloc_info(&r->got[0], 1, 10);
+	expect_alloc_info(&r->got[1], 2, 10);
+	expect_first_free(&r->got[1], 3, 10);
 	run_free(r);
 }
 
@@ -594,9 +604,54 @@ static void no_realloc_is_per_pid(void **state)
 	(void)state;
 	r = check("no-realloc", evs, ARRAY_SIZE(evs), true, w, ARRAY_SIZE(w));
 	/* pid 10's record is its own: its alloc and free, not pid 20's */
-	expect_alloc_info(&r->got[1].inst, 1, 10);
-	expect_first_free(&r->got[1].inst, 2, 10);
+	expect_alloc_info(&r->got[1], 1, 10);
+	expect_first_free(&r->got[1], 2, 10);
 	assert_int_equal(live(r), 3);
+	run_free(r);
+}
+
+/*
+ * Without KMRV_MONITOR_HISTORY a spec with no at-end kinds and no groups
+ * keeps no history: same verdicts, none carries one, 24 bytes a slot.
+ * A spec with at-end kinds keeps it anyway (a leak names its allocation).
+ */
+static void monitor_keeps_history_only_where_a_verdict_can_show_it(void **state)
+{
+	static const struct kmrv_event evs[] = {
+		KMALLOC(1, P(1), 10),
+		KFREE(2, P(1), 10),
+		KMALLOC(3, P(1), 10),	/* no-realloc ! */
+		KFREE(4, P(1), 10),
+		KFREE(5, P(1), 10),	/* alloc-free: double free ! */
+	};
+	struct kmrv_monitor_stats st;
+	struct run *r;
+
+	(void)state;
+	r = calloc(1, sizeof(*r));
+	assert_non_null(r);
+	r->spec = load_spec("no-realloc");
+	r->m = kmrv_monitor_new(r->spec, 0, on_verdict, r);
+	assert_non_null(r->m);
+	feed(r, evs, ARRAY_SIZE(evs));
+	kmrv_monitor_finish(r->m);
+	assert_int_equal(r->n, 1);
+	assert_int_equal(r->got[0].ts, 3);
+	assert_false(r->got[0].has_hist);
+	kmrv_monitor_stats(r->m, &st);
+	assert_int_equal(st.bytes, 2048 * (8 + sizeof(struct kmrv_instance)));
+	run_free(r);
+
+	r = calloc(1, sizeof(*r));
+	assert_non_null(r);
+	r->spec = load_spec("alloc-free");
+	r->m = kmrv_monitor_new(r->spec, 0, on_verdict, r);
+	assert_non_null(r->m);
+	feed(r, evs, ARRAY_SIZE(evs));
+	assert_int_equal(r->n, 1);
+	assert_int_equal(r->got[0].ts, 5);
+	expect_alloc_info(&r->got[0], 3, 10);
+	expect_first_free(&r->got[0], 4, 10);
 	run_free(r);
 }
 
@@ -628,8 +683,8 @@ static void no_immediate_realloc_takes_every_transition(void **state)
 	r = check("no-immediate-realloc", evs, ARRAY_SIZE(evs), true, w,
 		  ARRAY_SIZE(w));
 	/* the verdict names the free it follows (the first one) */
-	expect_first_free(&r->got[0].inst, 1, 10);
-	expect_first_free(&r->got[1].inst, 11, 10);
+	expect_first_free(&r->got[0], 1, 10);
+	expect_first_free(&r->got[1], 11, 10);
 	assert_int_equal(live(r), 0);
 	run_free(r);
 }
@@ -740,7 +795,8 @@ static void memory_spec_3_instance_count_stays_at_the_number_of_pids_with_a_pend
 	assert_int_equal(st.steps, NR_EVENTS);
 	assert_int_equal(st.peak_live, max_live);
 	assert_true(st.peak_live <= NR_PIDS);
-	assert_true(st.bytes <= 64 * 1024 * sizeof(struct kmrv_instance));
+	assert_true(st.bytes <= 64 * 1024 * (8 + sizeof(struct kmrv_instance) +
+					     sizeof(struct kmrv_history)));
 	run_free(r);
 }
 
@@ -768,9 +824,9 @@ static void no_immediate_realloc_global_takes_every_transition(void **state)
 	(void)state;
 	r = check("no-immediate-realloc-global", evs, ARRAY_SIZE(evs), true,
 		  w, ARRAY_SIZE(w));
-	expect_first_free(&r->got[0].inst, 1, 10);
+	expect_first_free(&r->got[0], 1, 10);
 	/* the alloc at 3 reset the free record; the state stayed */
-	expect_alloc_info(&r->got[1].inst, 3, 10);
+	expect_alloc_info(&r->got[1], 3, 10);
 	assert_int_equal(r->got[1].inst.freed_once, 0);
 	assert_int_equal(live(r), 1);
 	run_free(r);
@@ -809,7 +865,7 @@ static struct run *run_text(const char *text)
 	r->spec = kmrv_spec_parse(text, "inline.spec", err, sizeof(err));
 	if (!r->spec)
 		fail_msg("%s", err);
-	r->m = kmrv_monitor_new(r->spec, on_verdict, r);
+	r->m = kmrv_monitor_new(r->spec, KMRV_MONITOR_HISTORY, on_verdict, r);
 	assert_non_null(r->m);
 	return r;
 }
@@ -884,7 +940,7 @@ static void pseudo_event_other_e_wins_over_other_and_reports_the_holder(void **s
 	r = run_text(text);
 	feed(r, evs, 2);
 	expect_verdicts(r, w, ARRAY_SIZE(w));
-	expect_first_free(&r->got[0].inst, 1, 10);
+	expect_first_free(&r->got[0], 1, 10);
 	assert_int_equal(live(r), 1);
 	feed(r, evs + 2, 1);
 	expect_verdicts(r, w, ARRAY_SIZE(w));
@@ -998,7 +1054,7 @@ static void with_key_ptr_the_slot_moves_to_the_pid_of_the_last_event(void **stat
 	r = run_text(ptr_keyed_pid_group);
 	feed(r, stale, ARRAY_SIZE(stale));
 	expect_verdicts(r, w, ARRAY_SIZE(w));
-	expect_first_free(&r->got[0].inst, 1, 10);
+	expect_first_free(&r->got[0], 1, 10);
 	assert_int_equal(live(r), 0);
 	run_free(r);
 
@@ -1026,6 +1082,7 @@ int main(void)
 		cmocka_unit_test(unbound_tracepoints_do_not_reach_the_automaton),
 		cmocka_unit_test(no_realloc_takes_every_transition),
 		cmocka_unit_test(no_realloc_is_per_pid),
+		cmocka_unit_test(monitor_keeps_history_only_where_a_verdict_can_show_it),
 		cmocka_unit_test(no_immediate_realloc_takes_every_transition),
 		cmocka_unit_test(alloc_of_another_object_in_the_pid_lifts_immediate_realloc),
 		cmocka_unit_test(free_of_another_object_in_the_pid_lifts_immediate_realloc),

@@ -119,6 +119,32 @@ static void check_iteration(struct kmrv_table *t, const struct ref *r)
 	free(want);
 }
 
+/*
+ * A value that must move with an entry: in the history when the table
+ * keeps one, else in the instance's state byte. Returns what to expect.
+ */
+static uint64_t set_payload(struct kmrv_table *t, struct kmrv_instance *inst,
+			    uint64_t v)
+{
+	struct kmrv_history *h = kmrv_table_history(t, inst);
+
+	inst->state = (uint8_t)v;
+	if (!h)
+		return (uint8_t)v;
+	h->alloc_ts = v;
+	return v;
+}
+
+static uint64_t payload(struct kmrv_table *t, struct kmrv_instance *inst)
+{
+	struct kmrv_history *h = kmrv_table_history(t, inst);
+
+	if (!h)
+		return inst->state;
+	assert_int_equal(inst->state, (uint8_t)h->alloc_ts);
+	return h->alloc_ts;
+}
+
 /* Every key of the universe: find agrees with the reference. */
 static void check_all_finds(struct kmrv_table *t, const struct ref *r)
 {
@@ -135,7 +161,7 @@ static void check_all_finds(struct kmrv_table *t, const struct ref *r)
 		assert_non_null(inst);
 		assert_int_equal(inst->ptr, r->keys[i].ptr);
 		assert_int_equal(inst->pid, r->keys[i].pid);
-		assert_int_equal(inst->alloc_ts, r->payload[i]);
+		assert_int_equal(payload(t, inst), r->payload[i]);
 	}
 }
 
@@ -150,16 +176,18 @@ static void op_insert(struct kmrv_table *t, struct ref *r, size_t i)
 	assert_int_equal(inst->ptr, r->keys[i].ptr);
 	assert_int_equal(inst->pid, r->keys[i].pid);
 	if (!created) {
-		assert_int_equal(inst->alloc_ts, r->payload[i]);
+		assert_int_equal(payload(t, inst), r->payload[i]);
 		return;
 	}
 	/* a new entry is zero-filled apart from its key */
 	assert_int_equal(inst->state, 0);
-	assert_int_equal(inst->alloc_ts, 0);
-	assert_int_equal(inst->free_site, 0);
 	assert_int_equal(inst->holds_slot, 0);
-	r->payload[i] = rng() | 1;
-	inst->alloc_ts = r->payload[i];
+	assert_int_equal(inst->freed_once, 0);
+	if (kmrv_table_history(t, inst)) {
+		assert_int_equal(kmrv_table_history(t, inst)->alloc_ts, 0);
+		assert_int_equal(kmrv_table_history(t, inst)->free_site, 0);
+	}
+	r->payload[i] = set_payload(t, inst, rng() | 1);
 	r->present[i] = true;
 	r->count++;
 }
@@ -189,7 +217,7 @@ static void op_find(struct kmrv_table *t, struct ref *r, size_t i)
 		return;
 	}
 	assert_non_null(inst);
-	assert_int_equal(inst->alloc_ts, r->payload[i]);
+	assert_int_equal(payload(t, inst), r->payload[i]);
 }
 
 /*
@@ -240,7 +268,7 @@ static void churn_with_slab_addresses_matches_reference(void **state)
 		r.keys[i].ptr = SLAB_BASE + i * 64;
 		r.keys[i].pid = 0;
 	}
-	t = kmrv_table_new(16);
+	t = kmrv_table_new(16, true);
 	assert_non_null(t);
 	churn(t, &r, 400000);
 	kmrv_table_free(t);
@@ -261,7 +289,8 @@ static void churn_with_page_aligned_pids_and_pointers_matches_reference(void **s
 		r.keys[i].ptr = SLAB_BASE + (i / 6) * 4096;
 		r.keys[i].pid = (int32_t)(i % 6) * 1000 + 1;
 	}
-	t = kmrv_table_new(0);
+	/* and without history: the payload is the state byte */
+	t = kmrv_table_new(0, false);
 	assert_non_null(t);
 	churn(t, &r, 300000);
 	kmrv_table_free(t);
@@ -284,7 +313,7 @@ static void same_pointer_with_different_pids_are_distinct_keys(void **state)
 	}
 	r.keys[0].pid = INT32_MIN;
 	r.keys[1].pid = INT32_MAX;
-	t = kmrv_table_new(1);
+	t = kmrv_table_new(1, true);
 	assert_non_null(t);
 	for (i = 0; i < r.n; i++)
 		op_insert(t, &r, i);
@@ -309,7 +338,7 @@ static void growth_from_tiny_hint_keeps_load_at_most_three_quarters(void **state
 		r.keys[i].ptr = SLAB_BASE + i * 32;
 		r.keys[i].pid = 0;
 	}
-	t = kmrv_table_new(0);
+	t = kmrv_table_new(0, true);
 	assert_non_null(t);
 	last_cap = kmrv_table_capacity(t);
 	assert_true(is_pow2(last_cap));
@@ -342,7 +371,7 @@ static void hint_sizes_table_without_growth(void **state)
 		size_t cap, i;
 		bool created;
 
-		t = kmrv_table_new(hints[h]);
+		t = kmrv_table_new(hints[h], true);
 		assert_non_null(t);
 		cap = kmrv_table_capacity(t);
 		assert_true(is_pow2(cap));
@@ -411,7 +440,7 @@ static void delete_in_cluster_wrapping_around_end_keeps_keys_reachable(void **st
 	(void)state;
 	rng_state = 11;
 	/* hint 48 gives capacity 64 and no growth up to 48 keys */
-	probe = kmrv_table_new(48);
+	probe = kmrv_table_new(48, true);
 	assert_non_null(probe);
 	cap = kmrv_table_capacity(probe);
 	mask = cap - 1;
@@ -427,7 +456,7 @@ static void delete_in_cluster_wrapping_around_end_keeps_keys_reachable(void **st
 	}
 
 	for (round = 0; round < 2000; round++) {
-		t = kmrv_table_new(48);
+		t = kmrv_table_new(48, true);
 		assert_non_null(t);
 		for (i = 0; i < r.n; i++)
 			r.present[i] = false;
@@ -462,13 +491,13 @@ static void delete_then_reinsert_returns_fresh_zeroed_entry(void **state)
 	bool created;
 
 	(void)state;
-	t = kmrv_table_new(4);
+	t = kmrv_table_new(4, true);
 	assert_non_null(t);
 	inst = kmrv_table_insert(t, 0x1000, 5, &created);
 	assert_true(created);
 	inst->state = 3;
 	inst->freed_once = 1;
-	inst->free_ts = 99;
+	kmrv_table_history(t, inst)->free_ts = 99;
 	inst = kmrv_table_insert(t, 0x1000, 5, &created);
 	assert_false(created);
 	assert_int_equal(inst->state, 3);
@@ -478,7 +507,7 @@ static void delete_then_reinsert_returns_fresh_zeroed_entry(void **state)
 	assert_true(created);
 	assert_int_equal(inst->state, 0);
 	assert_int_equal(inst->freed_once, 0);
-	assert_int_equal(inst->free_ts, 0);
+	assert_int_equal(kmrv_table_history(t, inst)->free_ts, 0);
 	assert_int_equal(kmrv_table_count(t), 1);
 	kmrv_table_free(t);
 }
@@ -489,7 +518,7 @@ static void empty_table_iterates_nothing(void **state)
 	size_t cursor = 0;
 
 	(void)state;
-	t = kmrv_table_new(0);
+	t = kmrv_table_new(0, true);
 	assert_non_null(t);
 	assert_null(kmrv_table_next(t, &cursor));
 	assert_null(kmrv_table_next(t, &cursor));
