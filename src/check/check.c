@@ -275,7 +275,7 @@ size_t kmrv_check_default_max_keys(void)
 	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
 	size_t keys = 256u << 20;
 
-	/* 72 bytes an entry, 4/3 to 8/3 slots a key, twice while growing */
+	/* up to 80 bytes a slot, 4/3 to 8/3 slots a key, twice while growing */
 	if (pages > 0 && page > 0 && (uint64_t)pages * page / 4 / 200 < keys)
 		keys = (uint64_t)pages * page / 4 / 200;
 	return keys < (1u << 20) ? 1u << 20 : keys;

@@ -6,19 +6,21 @@
  * below relies on):
  *  - mask + 1 is the capacity, a power of two; count <= max_count =
  *    3/4 capacity, so every probe sequence meets an empty slot and ends.
- *  - hashes[i] is the full 64-bit mix of slot i's key, 0 for an empty
- *    slot (a key whose mix is 0 is stored as 1); slots[i] is its
- *    instance and hist[i], when the table keeps history, its history:
- *    the three arrays always move together. Probes read only the 8-byte
- *    hashes and open an instance only when its hash matches: a miss at
- *    load 3/4 walks about 8 slots, one or two cache lines of hashes.
- *    History is touched only by the monitor's writes and the report.
+ *  - slots[i] is an instance, ptr 0 for an empty slot; hist[i], when
+ *    the table keeps history, is its history: the two arrays always move
+ *    together. Probes compare the 16-byte instances in place, four to a
+ *    cache line, so a hit near home costs one line and a miss at load
+ *    3/4 (about 8 slots) two adjacent ones. (An earlier layout kept a
+ *    separate array of 8-byte hashes in front of 72-byte entries; with
+ *    16-byte instances it only added a line to every hit.) History is
+ *    64 bytes, one line, touched only by the monitor's writes and the
+ *    report.
  *  - an entry lives in its home slot hash & mask or after it, with no
  *    empty slot between home and entry (linear probing, cyclic).
  *  - delete keeps that true without tombstones: it walks the rest of the
  *    cluster and moves back every entry whose home is not between the hole
- *    and the entry itself. Homes come from the stored hashes: growth and
- *    deletion never re-mix a key.
+ *    and the entry itself. Homes are recomputed from the key (a few
+ *    multiplies, cheaper than the memory a stored hash costs).
  */
 #include <assert.h>
 #include <stdint.h>
@@ -34,11 +36,10 @@
 
 static_assert(sizeof(struct kmrv_instance) == 16,
 	      "struct kmrv_instance: keep it at 16 bytes (table.h)");
-static_assert(sizeof(struct kmrv_history) == 56,
-	      "struct kmrv_history: keep it at 56 bytes (table.h)");
+static_assert(sizeof(struct kmrv_history) == 64,
+	      "struct kmrv_history: keep it at one cache line (table.h)");
 
 struct kmrv_table {
-	uint64_t		*hashes;
 	struct kmrv_instance	*slots;
 	struct kmrv_history	*hist;		/* NULL: no history kept */
 	bool			with_history;
@@ -64,7 +65,12 @@ static inline uint64_t mix(uint64_t ptr, int32_t pid)
 	x ^= x >> 33;
 	x *= 0xc4ceb9fe1a85ec53ULL;
 	x ^= x >> 33;
-	return x ? x : 1;
+	return x;
+}
+
+static inline size_t home(const struct kmrv_table *t, uint64_t ptr, int32_t pid)
+{
+	return (size_t)mix(ptr, pid) & t->mask;
 }
 
 /*
@@ -102,8 +108,17 @@ static void *map_huge(size_t bytes)
 
 static void *zalloc(size_t bytes)
 {
+	void *p;
+
 	bytes = map_bytes(bytes);
-	return bytes < HUGE_BYTES ? calloc(1, bytes) : map_huge(bytes);
+	if (bytes >= HUGE_BYTES)
+		return map_huge(bytes);
+	/* a whole number of cache lines, line-aligned: history is per line */
+	bytes = (bytes + 63) & ~(size_t)63;
+	p = aligned_alloc(64, bytes);
+	if (p)
+		memset(p, 0, bytes);
+	return p;
 }
 
 static void zfree(void *p, size_t bytes)
@@ -117,21 +132,19 @@ static void zfree(void *p, size_t bytes)
 		munmap(p, bytes);
 }
 
-static void arrays_free(uint64_t *hashes, struct kmrv_instance *slots,
+static void arrays_free(struct kmrv_instance *slots,
 			struct kmrv_history *hist, size_t capacity)
 {
-	zfree(hashes, capacity * sizeof(*hashes));
 	zfree(slots, capacity * sizeof(*slots));
 	zfree(hist, capacity * sizeof(*hist));
 }
 
 static int table_alloc(struct kmrv_table *t, size_t capacity)
 {
-	t->hashes = zalloc(capacity * sizeof(*t->hashes));
 	t->slots = zalloc(capacity * sizeof(*t->slots));
 	t->hist = t->with_history ? zalloc(capacity * sizeof(*t->hist)) : NULL;
-	if (!t->hashes || !t->slots || (t->with_history && !t->hist)) {
-		arrays_free(t->hashes, t->slots, t->hist, capacity);
+	if (!t->slots || (t->with_history && !t->hist)) {
+		arrays_free(t->slots, t->hist, capacity);
 		return -1;
 	}
 	t->mask = capacity - 1;
@@ -165,22 +178,20 @@ void kmrv_table_free(struct kmrv_table *t)
 {
 	if (!t)
 		return;
-	arrays_free(t->hashes, t->slots, t->hist, t->mask + 1);
+	arrays_free(t->slots, t->hist, t->mask + 1);
 	free(t);
 }
 
-/* The slot holding (ptr, pid) with hash @h, or the empty slot ending its probe. */
-static inline size_t probe(const struct kmrv_table *t, uint64_t h,
-			   uint64_t ptr, int32_t pid)
+/* The slot holding (ptr, pid), or the empty slot ending its probe. */
+static inline size_t probe(const struct kmrv_table *t, uint64_t ptr,
+			   int32_t pid)
 {
-	size_t i = (size_t)h & t->mask;
+	size_t i = home(t, ptr, pid);
 
 	for (;; i = (i + 1) & t->mask) {
-		uint64_t x = t->hashes[i];
+		const struct kmrv_instance *s = &t->slots[i];
 
-		if (!x)
-			return i;
-		if (x == h && t->slots[i].ptr == ptr && t->slots[i].pid == pid)
+		if (!s->ptr || (s->ptr == ptr && s->pid == pid))
 			return i;
 	}
 }
@@ -188,27 +199,23 @@ static inline size_t probe(const struct kmrv_table *t, uint64_t h,
 struct kmrv_instance *kmrv_table_find(struct kmrv_table *t, uint64_t ptr,
 				      int32_t pid)
 {
-	size_t i = probe(t, mix(ptr, pid), ptr, pid);
+	size_t i = probe(t, ptr, pid);
 
-	return t->hashes[i] ? &t->slots[i] : NULL;
+	return t->slots[i].ptr ? &t->slots[i] : NULL;
 }
 
 /*
  * Start loading the lines a find or insert of (ptr, pid) will touch first:
- * the home slot's hash and entry. The caller issues this some events
+ * the home slot's instance and history. The caller issues this some events
  * ahead, so the misses of several lookups overlap instead of queueing.
  */
 void kmrv_table_prefetch(const struct kmrv_table *t, uint64_t ptr, int32_t pid)
 {
-	size_t i = (size_t)mix(ptr, pid) & t->mask;
+	size_t i = home(t, ptr, pid);
 
-	__builtin_prefetch(&t->hashes[i], 1);
 	__builtin_prefetch(&t->slots[i], 1);
-	if (t->hist) {
-		/* 56 bytes: the entry may straddle two lines */
+	if (t->hist)
 		__builtin_prefetch(&t->hist[i], 1);
-		__builtin_prefetch((const char *)&t->hist[i + 1] - 1, 1);
-	}
 }
 
 struct kmrv_history *kmrv_table_history(const struct kmrv_table *t,
@@ -220,7 +227,6 @@ struct kmrv_history *kmrv_table_history(const struct kmrv_table *t,
 /* Double the capacity and reinsert: keys are distinct, so no compares. */
 static int table_grow(struct kmrv_table *t)
 {
-	uint64_t *old_hashes = t->hashes;
 	struct kmrv_instance *old = t->slots;
 	struct kmrv_history *old_hist = t->hist;
 	size_t old_capacity = t->mask + 1;
@@ -229,39 +235,35 @@ static int table_grow(struct kmrv_table *t)
 	if (old_capacity > SIZE_MAX / 2 / sizeof(*old_hist))
 		return -1;
 	if (table_alloc(t, old_capacity * 2)) {
-		t->hashes = old_hashes;
 		t->slots = old;
 		t->hist = old_hist;
 		return -1;
 	}
 
 	for (i = 0; i < old_capacity; i++) {
-		uint64_t h = old_hashes[i];
 		size_t j;
 
-		if (!h)
+		if (!old[i].ptr)
 			continue;
-		j = (size_t)h & t->mask;
-		while (t->hashes[j])
+		j = home(t, old[i].ptr, old[i].pid);
+		while (t->slots[j].ptr)
 			j = (j + 1) & t->mask;
-		t->hashes[j] = h;
 		t->slots[j] = old[i];
 		if (old_hist)
 			t->hist[j] = old_hist[i];
 	}
-	arrays_free(old_hashes, old, old_hist, old_capacity);
+	arrays_free(old, old_hist, old_capacity);
 	return 0;
 }
 
 struct kmrv_instance *kmrv_table_insert(struct kmrv_table *t, uint64_t ptr,
 					int32_t pid, bool *created)
 {
-	uint64_t h = mix(ptr, pid);
 	struct kmrv_instance *s;
 	size_t i;
 
-	i = probe(t, h, ptr, pid);
-	*created = !t->hashes[i];
+	i = probe(t, ptr, pid);
+	*created = !t->slots[i].ptr;
 	if (!*created)
 		return &t->slots[i];
 
@@ -269,9 +271,8 @@ struct kmrv_instance *kmrv_table_insert(struct kmrv_table *t, uint64_t ptr,
 	if (t->count >= t->max_count) {
 		if (table_grow(t))
 			return NULL;
-		i = probe(t, h, ptr, pid);
+		i = probe(t, ptr, pid);
 	}
-	t->hashes[i] = h;
 	s = &t->slots[i];
 	memset(s, 0, sizeof(*s));
 	if (t->hist)
@@ -288,28 +289,26 @@ void kmrv_table_delete(struct kmrv_table *t, struct kmrv_instance *inst)
 	size_t j = hole;
 
 	for (;;) {
-		uint64_t h;
-		size_t home;
+		const struct kmrv_instance *s;
+		size_t h;
 
 		j = (j + 1) & t->mask;
-		h = t->hashes[j];
-		if (!h)
+		s = &t->slots[j];
+		if (!s->ptr)
 			break;
 		/*
 		 * s may move back into the hole only if that does not put
 		 * it before its home: i.e. home is not in (hole, j].
 		 */
-		home = (size_t)h & t->mask;
-		if (((j - home) & t->mask) < ((j - hole) & t->mask))
+		h = home(t, s->ptr, s->pid);
+		if (((j - h) & t->mask) < ((j - hole) & t->mask))
 			continue;
-		t->hashes[hole] = h;
-		t->slots[hole] = t->slots[j];
+		t->slots[hole] = *s;
 		if (t->hist)
 			t->hist[hole] = t->hist[j];
 		hole = j;
 	}
 	/* the slot's history is zeroed when the slot is taken again */
-	t->hashes[hole] = 0;
 	memset(&t->slots[hole], 0, sizeof(t->slots[hole]));
 	t->count--;
 }
@@ -326,7 +325,7 @@ size_t kmrv_table_capacity(const struct kmrv_table *t)
 
 size_t kmrv_table_bytes(const struct kmrv_table *t)
 {
-	size_t slot = sizeof(*t->hashes) + sizeof(*t->slots);
+	size_t slot = sizeof(*t->slots);
 
 	if (t->with_history)
 		slot += sizeof(*t->hist);
@@ -339,7 +338,7 @@ struct kmrv_instance *kmrv_table_next(const struct kmrv_table *t,
 	size_t i;
 
 	for (i = *cursor; i <= t->mask; i++) {
-		if (t->hashes[i]) {
+		if (t->slots[i].ptr) {
 			*cursor = i + 1;
 			return &t->slots[i];
 		}

@@ -531,8 +531,8 @@ static void leak_instances_freed_then_never_seen_again_keep_one_entry_per_object
 	assert_int_equal(st.live, 1000);
 	assert_int_equal(st.peak_live, 1000);
 	assert_int_equal(st.steps, 10000);
-	/* 2048 slots (room for 1536) of hash, instance and history */
-	assert_int_equal(st.bytes, 2048 * (8 + sizeof(struct kmrv_instance) +
+	/* 2048 slots (room for 1536) of instance and history */
+	assert_int_equal(st.bytes, 2048 * (sizeof(struct kmrv_instance) +
 					   sizeof(struct kmrv_history)));
 	run_free(r);
 }
@@ -612,7 +612,7 @@ static void no_realloc_is_per_pid(void **state)
 
 /*
  * Without KMRV_MONITOR_HISTORY a spec with no at-end kinds and no groups
- * keeps no history: same verdicts, none carries one, 24 bytes a slot.
+ * keeps no history: same verdicts, none carries one, 16 bytes a slot.
  * A spec with at-end kinds keeps it anyway (a leak names its allocation).
  */
 static void monitor_keeps_history_only_where_a_verdict_can_show_it(void **state)
@@ -639,7 +639,7 @@ static void monitor_keeps_history_only_where_a_verdict_can_show_it(void **state)
 	assert_int_equal(r->got[0].ts, 3);
 	assert_false(r->got[0].has_hist);
 	kmrv_monitor_stats(r->m, &st);
-	assert_int_equal(st.bytes, 2048 * (8 + sizeof(struct kmrv_instance)));
+	assert_int_equal(st.bytes, 2048 * sizeof(struct kmrv_instance));
 	run_free(r);
 
 	r = calloc(1, sizeof(*r));
@@ -795,7 +795,7 @@ static void memory_spec_3_instance_count_stays_at_the_number_of_pids_with_a_pend
 	assert_int_equal(st.steps, NR_EVENTS);
 	assert_int_equal(st.peak_live, max_live);
 	assert_true(st.peak_live <= NR_PIDS);
-	assert_true(st.bytes <= 64 * 1024 * (8 + sizeof(struct kmrv_instance) +
+	assert_true(st.bytes <= 64 * 1024 * (sizeof(struct kmrv_instance) +
 					     sizeof(struct kmrv_history)));
 	run_free(r);
 }
