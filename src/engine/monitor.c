@@ -246,10 +246,9 @@ static void forget_if_idle(struct kmrv_monitor *m, struct kmrv_instance *inst)
 static int take_slot(struct kmrv_monitor *m, struct kmrv_instance *inst,
 		     int32_t group)
 {
+	struct kmrv_history *hist = kmrv_table_history(m->table, inst);
 	struct group_slot *s, old;
 	struct kmrv_instance *prev;
-
-	struct kmrv_history *hist = kmrv_table_history(m->table, inst);
 
 	if (inst->holds_slot && hist->group == group)
 		return 0;
