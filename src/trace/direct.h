@@ -68,6 +68,7 @@ struct dfile {
 	struct dlazy		kallsyms;
 	struct dlazy		cmdlines;
 	void			*zctx;		/* ZSTD_DCtx, made on first use */
+	char			why[160];	/* a damaged format, for the error */
 };
 
 /*
@@ -86,6 +87,19 @@ void dfile_close(struct dfile *f);
  * cmdlines), malloc'd, or NULL if absent or damaged.
  */
 char *dfile_lazy_text(struct dfile *f, const struct dlazy *l);
+
+/* dcomp_by_name - the compression a v7 file names ("none", ...), or -1. */
+int dcomp_by_name(const char *name);
+
+/*
+ * dcomp_inflate - inflate @clen bytes at @src into @out, which must hold
+ * exactly @ulen bytes; *@zctx is a ZSTD_DCtx made on first use, for
+ * dcomp_free(). Returns 0, or -1 if the data is bad. tdat_probe.c
+ * shares it.
+ */
+int dcomp_inflate(enum dcomp comp, void **zctx, const uint8_t *src, size_t clen,
+		  uint8_t *out, size_t ulen);
+void dcomp_free(void *zctx);
 
 /*
  * dfile_decompress - inflate one chunk of @clen bytes into @out, which

@@ -28,7 +28,8 @@
 #include <zstd.h>
 
 #include "direct.h"
-#include "tdat_probe.h"
+#include "format_check.h"
+#include "trace_util.h"
 
 #define MAX_CPUS		8192
 #define MAX_SECTION		(1ULL << 30)	/* inflated header sections */
@@ -60,16 +61,6 @@ struct dcur {
 	uint64_t	base;		/* file offset of p[0], for errors */
 	uint8_t		*owned;		/* inflated copy to free */
 };
-
-/* The events kmrv reads, by system; the others are never parsed. */
-static const char *const kmem_names[] = {
-	"kmalloc", "kmalloc_node", "kfree", "kmem_cache_alloc",
-	"kmem_cache_alloc_node", "kmem_cache_free", NULL,
-};
-static const char *const sched_names[] = {
-	"sched_process_fork", "sched_process_exec", "sched_process_exit", NULL,
-};
-static const char *const ftrace_names[] = { "print", NULL };
 
 static int fail(struct dfile *f, char *err, size_t errlen, const char *what,
 		uint64_t off)
@@ -155,18 +146,29 @@ static const char *get_str(struct dcur *c)
 
 /* ---- decompression ---------------------------------------------------- */
 
-int dfile_decompress(struct dfile *f, const uint8_t *src, size_t clen,
-		     uint8_t *out, size_t ulen)
+int dcomp_by_name(const char *name)
 {
-	if (f->comp == DCOMP_ZSTD) {
+	if (!strcmp(name, "none"))
+		return DCOMP_NONE;
+	if (!strcmp(name, "zstd"))
+		return DCOMP_ZSTD;
+	if (!strcmp(name, "zlib"))
+		return DCOMP_ZLIB;
+	return -1;
+}
+
+int dcomp_inflate(enum dcomp comp, void **zctx, const uint8_t *src, size_t clen,
+		  uint8_t *out, size_t ulen)
+{
+	if (comp == DCOMP_ZSTD) {
 		size_t n;
 
-		if (!f->zctx && !(f->zctx = ZSTD_createDCtx()))
+		if (!*zctx && !(*zctx = ZSTD_createDCtx()))
 			return -1;
-		n = ZSTD_decompressDCtx(f->zctx, out, ulen, src, clen);
+		n = ZSTD_decompressDCtx(*zctx, out, ulen, src, clen);
 		return ZSTD_isError(n) || n != ulen ? -1 : 0;
 	}
-	if (f->comp == DCOMP_ZLIB) {
+	if (comp == DCOMP_ZLIB) {
 		uLongf n = ulen;
 
 		if (uncompress(out, &n, src, clen) != Z_OK || n != ulen)
@@ -174,6 +176,18 @@ int dfile_decompress(struct dfile *f, const uint8_t *src, size_t clen,
 		return 0;
 	}
 	return -1;
+}
+
+void dcomp_free(void *zctx)
+{
+	if (zctx)
+		ZSTD_freeDCtx(zctx);
+}
+
+int dfile_decompress(struct dfile *f, const uint8_t *src, size_t clen,
+		     uint8_t *out, size_t ulen)
+{
+	return dcomp_inflate(f->comp, &f->zctx, src, clen, out, ulen);
 }
 
 /*
@@ -251,54 +265,47 @@ static int header_page(struct dfile *f, struct dcur *c, struct tep_handle *tep)
 	return 0;
 }
 
-/* True if format @text describes one of @names ("name: X\n" comes first). */
-static int wanted(const uint8_t *text, uint64_t len, const char *const *names)
+/*
+ * One sized format; only those of the events kmrv reads are parsed, and
+ * of them only the fields (format_check.h says why), checked first.
+ */
+static int one_format(struct dfile *f, struct dcur *c, struct tep_handle *tep,
+		      const char *system)
 {
-	const char *t = (const char *)text;
-
-	if (len < 7 || memcmp(t, "name: ", 6))
-		return 0;
-	for (int i = 0; names[i]; i++) {
-		size_t n = strlen(names[i]);
-
-		if (len > 6 + n && !memcmp(t + 6, names[i], n) &&
-		    (t[6 + n] == '\n' || t[6 + n] == '\r'))
-			return 1;
-	}
-	return 0;
-}
-
-static int one_format(struct dcur *c, struct tep_handle *tep,
-		      const char *system, const char *const *names)
-{
-	const uint8_t *text;
+	const struct known_tp *tp;
+	const char *text, *why;
+	unsigned int line;
 	uint64_t len;
 
-	if (get64(c, &len) || !(text = take(c, len)))
+	if (get64(c, &len) || !(text = (const char *)take(c, len)))
 		return -1;
-	if (names && wanted(text, len, names)) {
-		/* libtraceevent crashes on some damaged formats: fields only */
-		len = tdat_format_fields((const char *)text, len);
-		if (!tdat_format_sane((const char *)text, len))
-			return -1;
-		tep_parse_event(tep, (const char *)text, len, system);
+	tp = trace_known_format(system, text, len);
+	if (!tp)
+		return 0;
+	len = format_fields_len(text, len);
+	why = format_check_fields(text, len, &line);
+	if (why) {
+		snprintf(f->why, sizeof(f->why), "format of %s:%s, line %u: %s",
+			 tp->system, tp->name, line, why);
+		return -1;
 	}
+	tep_parse_event(tep, text, len, system);
 	return 0;
 }
 
-static int ftrace_formats(struct dcur *c, struct tep_handle *tep)
+static int ftrace_formats(struct dfile *f, struct dcur *c, struct tep_handle *tep)
 {
 	uint32_t nr;
 
 	if (get32(c, &nr))
 		return -1;
 	for (uint32_t i = 0; i < nr; i++)
-		if (one_format(c, tep, "ftrace", ftrace_names))
+		if (one_format(f, c, tep, "ftrace"))
 			return -1;
 	return 0;
 }
 
-static int event_formats(struct dcur *c, struct tep_handle *tep)
+static int event_formats(struct dfile *f, struct dcur *c, struct tep_handle *tep)
 {
 	uint32_t systems, nr;
 
@@ -306,16 +313,11 @@ static int event_formats(struct dcur *c, struct tep_handle *tep)
 		return -1;
 	for (uint32_t s = 0; s < systems; s++) {
 		const char *sys = get_str(c);
-		const char *const *names = NULL;
 
 		if (!sys || get32(c, &nr))
 			return -1;
-		if (!strcmp(sys, "kmem"))
-			names = kmem_names;
-		else if (!strcmp(sys, "sched"))
-			names = sched_names;
 		for (uint32_t i = 0; i < nr; i++)
-			if (one_format(c, tep, sys, names))
+			if (one_format(f, c, tep, sys))
 				return -1;
 	}
 	return 0;
@@ -523,7 +525,7 @@ static int parse_v6(struct dfile *f, struct dcur *c, struct tep_handle *tep,
 	if (header_page(f, c, tep))
 		return -1;
 	*what = "event formats";
-	if (ftrace_formats(c, tep) || event_formats(c, tep))
+	if (ftrace_formats(f, c, tep) || event_formats(f, c, tep))
 		return -1;
 	*what = "kallsyms";
 	if (skip_sized32(c, &f->kallsyms))
@@ -600,7 +602,7 @@ static int v7_formats(struct dfile *f, const uint64_t sec[32],
 	if (sec[1]) {
 		if (section_open(f, sec[1], OPT_FTRACE_EVENTS, &c))
 			return -1;
-		ret = ftrace_formats(&c, tep);
+		ret = ftrace_formats(f, &c, tep);
 		cur_release(&c);
 		if (ret)
 			return -1;
@@ -608,7 +610,7 @@ static int v7_formats(struct dfile *f, const uint64_t sec[32],
 	*what = "event formats";
 	if (!sec[2] || section_open(f, sec[2], OPT_EVENT_FORMATS, &c))
 		return -1;
-	ret = event_formats(&c, tep);
+	ret = event_formats(f, &c, tep);
 	cur_release(&c);
 	return ret;
 }
@@ -619,18 +621,13 @@ static int parse_v7(struct dfile *f, struct dcur *c, struct tep_handle *tep,
 	const char *name, *version;
 	uint64_t sec[32] = { 0 };
 	uint64_t off;
+	int comp;
 
 	*what = "compression header";
-	if (!(name = get_str(c)) || !(version = get_str(c)) || get64(c, &off))
+	if (!(name = get_str(c)) || !(version = get_str(c)) || get64(c, &off) ||
+	    (comp = dcomp_by_name(name)) < 0)
 		return -1;
-	if (!strcmp(name, "none"))
-		f->comp = DCOMP_NONE;
-	else if (!strcmp(name, "zstd"))
-		f->comp = DCOMP_ZSTD;
-	else if (!strcmp(name, "zlib"))
-		f->comp = DCOMP_ZLIB;
-	else
-		return -1;
+	f->comp = comp;
 	*what = "options";
 	f->top.page_size = f->page_size;
 	for (int n = 0; off; n++) {
@@ -719,6 +716,10 @@ int dfile_open(struct dfile *f, const char *path, struct tep_handle *tep,
 		ret = parse_v6(f, &c, tep, &what);
 	else
 		ret = parse_v7(f, &c, tep, &what);
+	if (ret && f->why[0]) {
+		snprintf(err, errlen, "%s: corrupt trace.dat (%s)", path, f->why);
+		return -1;
+	}
 	if (ret)
 		return fail(f, err, errlen, what, c.pos);
 	return 0;
@@ -768,8 +769,7 @@ void dfile_close(struct dfile *f)
 	for (int i = 0; i < f->nr_buffers; i++)
 		free(f->buffers[i].cpus);
 	free(f->buffers);
-	if (f->zctx)
-		ZSTD_freeDCtx(f->zctx);
+	dcomp_free(f->zctx);
 	memset(f, 0, sizeof(*f));
 	f->fd = -1;
 }

@@ -1053,7 +1053,8 @@ static void release(struct perf_data *pd, uint64_t limit)
 {
 	size_t lo = 0, hi = pd->q_nr;
 
-	qsort(pd->q, pd->q_nr, sizeof(*pd->q), cmp_qitem);
+	if (pd->q_nr)		/* a round with no samples: pd->q may be NULL */
+		qsort(pd->q, pd->q_nr, sizeof(*pd->q), cmp_qitem);
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 

@@ -17,8 +17,9 @@
 
 #include <event-parse.h>
 
+#include "format_check.h"
 #include "perf_priv.h"
-#include "tdat_probe.h"
+#include "trace_util.h"
 
 static const char tracing_magic[] = "\027\010\104tracing";
 
@@ -27,6 +28,7 @@ struct cursor {
 	const unsigned char	*end;
 	bool			big;	/* the block's byte order */
 	const char		*fail;	/* what ran short, for the message */
+	char			bad_format[160];	/* or which format is damaged */
 };
 
 static bool host_big(void)
@@ -128,6 +130,32 @@ static int read_headers(struct tep_handle *tep, struct cursor *c,
 	return out->header_event ? 0 : -1;
 }
 
+/*
+ * Only the fields are parsed, checked first (format_check.h): kmrv prints
+ * no event text, and libtraceevent crashes on some damaged formats. A
+ * damaged format of an event kmrv does not read only loses that event,
+ * as in trace-cmd; one kmrv reads is an error, not a quiet gap.
+ */
+static int parse_fields(struct tep_handle *tep, struct cursor *c,
+			const char *text, uint64_t size, const char *system)
+{
+	const struct known_tp *tp = trace_known_format(system, text, size);
+	unsigned int line;
+	const char *why;
+
+	size = format_fields_len(text, size);
+	why = format_check_fields(text, size, &line);
+	if (!why) {
+		tep_parse_event(tep, text, size, system);
+		return 0;
+	}
+	if (!tp)
+		return 0;
+	snprintf(c->bad_format, sizeof(c->bad_format), "format of %s:%s, line %u: %s",
+		 tp->system, tp->name, line, why);
+	return -1;
+}
+
 static int add_format(struct tep_handle *tep, struct cursor *c,
 		      struct perf_tracing *out, const char *system)
 {
@@ -152,16 +180,7 @@ static int add_format(struct tep_handle *tep, struct cursor *c,
 	f[out->nr_formats].text = text;
 	out->formats = f;
 	out->nr_formats++;
-	/*
-	 * A format libtraceevent cannot parse only loses that event, as in
-	 * trace-cmd; the kmem ones are checked by the reader afterwards.
-	 * Only the fields are parsed: libtraceevent crashes on some damaged
-	 * print formats, and kmrv prints no event text.
-	 */
-	size = tdat_format_fields(text, size);
-	if (tdat_format_sane(text, size))
-		tep_parse_event(tep, text, size, system);
-	return 0;
+	return parse_fields(tep, c, text, size, system);
 }
 
 /* @count formats, each needing at least its 8-byte size. */
@@ -270,7 +289,9 @@ int perf_tracing_parse(struct tep_handle *tep, const unsigned char *buf,
 		goto fail;
 	return 0;
 fail:
-	if (c.fail && !strcmp(c.fail, "memory"))
+	if (c.bad_format[0])
+		snprintf(why, whylen, "tracing data is corrupt (%s)", c.bad_format);
+	else if (c.fail && !strcmp(c.fail, "memory"))
 		snprintf(why, whylen, "out of memory");
 	else
 		snprintf(why, whylen, "tracing data is cut short or corrupt (at its %s)",

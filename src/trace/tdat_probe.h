@@ -5,28 +5,17 @@
 #include <stddef.h>
 
 /*
- * tdat_probe - check the layout of a trace.dat whose magic matched.
- * Returns 0 if every header length and per-CPU extent lies inside the
- * file; -1 with "PATH: truncated or corrupt trace.dat (SECTION at offset
- * N)" or "PATH: unsupported trace.dat version 'V'" in @err.
+ * tdat_probe - check a trace.dat whose magic matched before libtracecmd
+ * opens it: every header and section length, the options libtracecmd
+ * parses unchecked, every event format (format_check.h), the header page,
+ * each buffer's per-CPU extents, compressed chunks and page headers.
+ * Returns 0 if libtracecmd can open the file and read its records without
+ * crashing; -1 with "PATH: truncated or corrupt trace.dat (PART at offset
+ * N)", "PATH: corrupt trace.dat (format of SYSTEM:EVENT, line N: PROBLEM)",
+ * "PATH: unsupported trace.dat version 'V'" or, for a latency tracer's
+ * file, which has no per-CPU records, "PATH: latency-format trace.dat
+ * (...)" in @err.
  */
 int tdat_probe(const char *path, char *err, size_t errlen);
-
-/*
- * tdat_format_sane - whether an event format text is safe to hand to
- * libtraceevent's tep_parse_event(), which dereferences NULL on some
- * damaged ones (an unclosed string or parenthesis in the print fmt, as a
- * cut or overwritten format has). True (1) for every format a kernel
- * writes: quotes closed, parentheses balanced, no NUL inside.
- */
-int tdat_format_sane(const char *text, size_t len);
-
-/*
- * tdat_format_fields - the length of an event format text up to its
- * "print fmt:" line. kmrv looks fields up by name and prints no event
- * text, so readers give libtraceevent only this part: its print-format
- * parser dereferences NULL on many damaged ones (tests/regress/).
- */
-size_t tdat_format_fields(const char *text, size_t len);
 
 #endif /* KMRV_TDAT_PROBE_H */

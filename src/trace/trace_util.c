@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "trace_util.h"
 
@@ -18,6 +19,30 @@ const struct known_tp trace_known_tps[] = {
 };
 
 const size_t trace_nr_known_tps = sizeof(trace_known_tps) / sizeof(trace_known_tps[0]);
+
+static int is_name_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	       (ch >= '0' && ch <= '9') || ch == '_';
+}
+
+const struct known_tp *trace_known_format(const char *system, const char *text,
+					  size_t len)
+{
+	if (len < 7 || memcmp(text, "name: ", 6))
+		return NULL;
+	for (size_t i = 0; i < trace_nr_known_tps; i++) {
+		const struct known_tp *k = &trace_known_tps[i];
+		size_t n = strlen(k->name);
+
+		if (strcmp(system, k->system) || len < 6 + n ||
+		    memcmp(text + 6, k->name, n))
+			continue;
+		if (len == 6 + n || !is_name_char(text[6 + n]))
+			return k;
+	}
+	return NULL;
+}
 
 void trace_set_err(char *err, size_t len, const char *path, const char *fmt, ...)
 {

@@ -21,6 +21,14 @@ struct known_tp {
 extern const struct known_tp trace_known_tps[];
 extern const size_t trace_nr_known_tps;
 
+/*
+ * The tracepoint kmrv reads that event format @text of @system describes
+ * (its first line "name: NAME"), or NULL. A damaged name line that still
+ * names one counts, so the format's check reports the damage.
+ */
+const struct known_tp *trace_known_format(const char *system, const char *text,
+					  size_t len);
+
 /* Where one tracepoint's format keeps the fields kmrv reads (NULL: absent). */
 struct tp_fields {
 	struct tep_format_field	*pid;		/* common_pid */

@@ -49,7 +49,8 @@ struct out {
 
 static const char *prog = "kmrv-v7conv";
 
-static void die(const char *fmt, ...)
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
 {
 	va_list ap;
 
