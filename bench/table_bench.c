@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kmrv/hash.h"
 #include "kmrv/table.h"
 
 struct ref_node {
@@ -39,19 +40,6 @@ struct ref_table {
 	size_t		mask, count;
 };
 
-static uint64_t mix(uint64_t ptr, int32_t pid)
-{
-	uint64_t p = (uint64_t)(uint32_t)pid * 0x9e3779b97f4a7c15ULL;
-	uint64_t x = ptr ^ ((p << 32) | (p >> 32));
-
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
 static int ref_init(struct ref_table *t)
 {
 	t->mask = 7;
@@ -62,7 +50,7 @@ static int ref_init(struct ref_table *t)
 
 static struct kmrv_instance *ref_find(struct ref_table *t, uint64_t ptr, int32_t pid)
 {
-	struct ref_node *n = t->buckets[mix(ptr, pid) & t->mask];
+	struct ref_node *n = t->buckets[kmrv_mix_key(ptr, pid) & t->mask];
 
 	for (; n; n = n->next)
 		if (n->inst.ptr == ptr && n->inst.pid == pid)
@@ -81,7 +69,7 @@ static int ref_grow(struct ref_table *t)
 		struct ref_node *n = t->buckets[i], *next;
 
 		for (; n; n = next) {
-			size_t j = mix(n->inst.ptr, n->inst.pid) & (cap - 1);
+			size_t j = kmrv_mix_key(n->inst.ptr, n->inst.pid) & (cap - 1);
 
 			next = n->next;
 			n->next = b[j];
@@ -109,7 +97,7 @@ static struct kmrv_instance *ref_insert(struct ref_table *t, uint64_t ptr, int32
 		return NULL;
 	n->inst.ptr = ptr;
 	n->inst.pid = pid;
-	j = mix(ptr, pid) & t->mask;
+	j = kmrv_mix_key(ptr, pid) & t->mask;
 	n->next = t->buckets[j];
 	t->buckets[j] = n;
 	t->count++;
@@ -118,7 +106,7 @@ static struct kmrv_instance *ref_insert(struct ref_table *t, uint64_t ptr, int32
 
 static void ref_delete(struct ref_table *t, uint64_t ptr, int32_t pid)
 {
-	struct ref_node **pp = &t->buckets[mix(ptr, pid) & t->mask];
+	struct ref_node **pp = &t->buckets[kmrv_mix_key(ptr, pid) & t->mask];
 
 	for (; *pp; pp = &(*pp)->next) {
 		struct ref_node *n = *pp;

@@ -21,4 +21,16 @@ static inline uint64_t kmrv_mix64(uint64_t x)
 	return x;
 }
 
+/*
+ * The instance key (ptr, pid): the pid is spread by a golden-ratio
+ * multiply and rotated into the pointer's constant high half, then the
+ * lot is mixed.
+ */
+static inline uint64_t kmrv_mix_key(uint64_t ptr, int32_t pid)
+{
+	uint64_t p = (uint64_t)(uint32_t)pid * 0x9e3779b97f4a7c15ULL;
+
+	return kmrv_mix64(ptr ^ ((p << 32) | (p >> 32)));
+}
+
 #endif /* KMRV_HASH_H */

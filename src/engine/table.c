@@ -48,29 +48,9 @@ struct kmrv_table {
 	size_t			max_count;
 };
 
-/*
- * Slab objects share their high bits and are aligned to 8..4096 bytes, so
- * the low bits of a pointer say almost nothing: every bit of the key must
- * reach the slot index. The pid is spread by a golden-ratio multiply and a
- * rotation into the pointer's constant high half, then kmrv_mix64
- * (murmur3's fmix64) mixes the lot.
- */
-static inline uint64_t mix(uint64_t ptr, int32_t pid)
-{
-	uint64_t p = (uint64_t)(uint32_t)pid * 0x9e3779b97f4a7c15ULL;
-	uint64_t x = ptr ^ ((p << 32) | (p >> 32));
-
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
 static inline size_t home(const struct kmrv_table *t, uint64_t ptr, int32_t pid)
 {
-	return (size_t)mix(ptr, pid) & t->mask;
+	return (size_t)kmrv_mix_key(ptr, pid) & t->mask;
 }
 
 /*

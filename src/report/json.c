@@ -15,15 +15,20 @@
 #include "kmrv/report.h"
 #include "report_priv.h"
 
-/* Length of the valid UTF-8 sequence at @s (c >= 0x80), or 0. */
-static size_t utf8_seq(const unsigned char *s)
+size_t json_utf8_len(const unsigned char *s, size_t left)
 {
-	size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 :
-		   s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : 0;
+	size_t n;
 	unsigned char lo = 0x80, hi = 0xbf;
 
-	if (!n || s[0] > 0xf4)
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
 		return 0;
+	/* no overlong forms, no surrogates, nothing above U+10FFFF */
 	if (s[0] == 0xe0)
 		lo = 0xa0;
 	else if (s[0] == 0xed)
@@ -32,7 +37,7 @@ static size_t utf8_seq(const unsigned char *s)
 		lo = 0x90;
 	else if (s[0] == 0xf4)
 		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
+	if (left < n || s[1] < lo || s[1] > hi)
 		return 0;
 	for (size_t i = 2; i < n; i++)
 		if (s[i] < 0x80 || s[i] > 0xbf)
@@ -48,7 +53,7 @@ void json_write_str(FILE *out, const char *s)
 		size_t n;
 
 		if (c >= 0x80) {
-			n = utf8_seq((const unsigned char *)s);
+			n = json_utf8_len((const unsigned char *)s, strnlen(s, 4));
 			if (!n) {
 				fprintf(out, "\\u%04x", c);
 				continue;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "kmrv/json.h"
+#include "report_priv.h"
 
 struct parser {
 	const char	*s;
@@ -173,38 +174,6 @@ static int unicode_escape(struct parser *p, char *out, size_t *o)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at p->pos, or 0. */
-static size_t utf8_len(const struct parser *p)
-{
-	const unsigned char *s = (const unsigned char *)p->s + p->pos;
-	size_t left = p->len - p->pos, n;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	/* no overlong forms, no surrogates, nothing above U+10FFFF */
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (left < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 static int simple_escape(char c)
 {
 	switch (c) {
@@ -261,7 +230,9 @@ static int decode_string(struct parser *p, size_t end, char *out)
 		} else if (c < 0x80) {
 			out[o++] = c;
 			p->pos++;
-		} else if ((n = utf8_len(p)) && p->pos + n <= end) {
+		} else if ((n = json_utf8_len((const unsigned char *)p->s + p->pos,
+					      p->len - p->pos)) &&
+			   p->pos + n <= end) {
 			memcpy(out + o, p->s + p->pos, n);
 			o += n;
 			p->pos += n;

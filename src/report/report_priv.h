@@ -36,6 +36,14 @@ bool same_kinds(const struct kmrv_spec_result *a, const struct kmrv_spec_result 
 char *site_function(const char *site);
 
 /*
+ * json_utf8_len - length of the valid UTF-8 sequence at @s, of which
+ * @left bytes may be read (at least 1), or 0 if it starts none (ASCII
+ * included): no overlong forms, surrogates or code points past U+10FFFF.
+ * The one rule for the JSON writer and reader.
+ */
+size_t json_utf8_len(const unsigned char *s, size_t left);
+
+/*
  * json_write_str - @s as a JSON string; always valid UTF-8 (bytes that
  * start no valid sequence become the code point of the same value).
  */

@@ -10,26 +10,6 @@
 fixture basic
 cp "$SRC/samples/ls-doc.dat" "$WORK/sample-v7.dat"
 
-# expect_error DESCRIPTION NEEDLE ARGS... : exit 2, one stderr line with NEEDLE
-expect_error() {
-	local what=$1 needle=$2 rc lines
-	shift 2
-	timeout 20 "$KMRV" "$@" > "$WORK/stdout" 2> "$WORK/stderr"
-	rc=$?
-	lines=$(wc -l < "$WORK/stderr")
-	if [ $rc -ne 2 ]; then
-		fail "$what: exit $rc, want 2 ($(head -c 200 "$WORK/stderr"))"
-	elif [ "$lines" -ne 1 ]; then
-		fail "$what: $lines lines on stderr, want 1:"; cat "$WORK/stderr"
-	elif ! grep -qF -- "$needle" "$WORK/stderr"; then
-		fail "$what: stderr does not name '$needle': $(cat "$WORK/stderr")"
-	elif [ -s "$WORK/stdout" ]; then
-		fail "$what: printed a report despite the error"
-	else
-		pass "$what: $(cat "$WORK/stderr")"
-	fi
-}
-
 expect_error "missing file" "$WORK/nope.dat: No such file" check "$WORK/nope.dat"
 mkdir "$WORK/empty-dir"
 expect_error "directory without traces" "$WORK/empty-dir: no trace files" check "$WORK/empty-dir"
@@ -64,7 +44,7 @@ expect_error "unknown command" "'chekc' is not a kmrv command" chekc
 # writes every cut copy: a head per cut costs more than the kmrv run.
 command -v gawk > /dev/null || { echo "FAIL: gawk not installed"; exit 1; }
 truncate_table() {
-	local src=$1 step=$2 size n=0 bad=0 rc off l
+	local src=$1 step=$2 size n=0 bad=0 rc off
 	size=$(stat -c %s "$src")
 	mkdir "$WORK/cuts"
 	LC_ALL=C gawk -v src="$src" -v step="$step" -v dir="$WORK/cuts" 'BEGIN {
@@ -79,10 +59,9 @@ truncate_table() {
 		timeout 20 "$KMRV" check --spec 1 "$WORK/cuts/$off" > /dev/null 2> "$WORK/stderr"
 		rc=$?
 		n=$((n + 1))
-		mapfile l < "$WORK/stderr"
 		if [ $rc -ne 2 ] && [ $rc -ne 0 ]; then
 			fail "$(basename "$src") cut at $off: exit $rc"; bad=$((bad + 1))
-		elif [ $rc -eq 2 ] && { [ ${#l[@]} -ne 1 ] || [ "${l[0]: -1}" != $'\n' ]; }; then
+		elif [ $rc -eq 2 ] && ! one_line "$WORK/stderr"; then
 			fail "$(basename "$src") cut at $off: not one line: $(cat "$WORK/stderr")"
 			bad=$((bad + 1))
 		fi

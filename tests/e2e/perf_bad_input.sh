@@ -13,23 +13,9 @@
 SAMPLE=$SRC/samples/ls-doc.perf.data
 cp "$SAMPLE" "$WORK/good.data"
 
-# expect_error DESCRIPTION NEEDLE FILE : exit 2, one stderr line with NEEDLE
-expect_error() {
-	local what=$1 needle=$2 file=$3 rc lines
-	timeout 20 "$KMRV" check --spec all "$file" > "$WORK/stdout" 2> "$WORK/stderr"
-	rc=$?
-	lines=$(wc -l < "$WORK/stderr")
-	if [ $rc -ne 2 ]; then
-		fail "$what: exit $rc, want 2 ($(head -c 200 "$WORK/stderr"))"
-	elif [ "$lines" -ne 1 ]; then
-		fail "$what: $lines lines on stderr, want 1:"; cat "$WORK/stderr"
-	elif ! grep -qF -- "$file: $needle" "$WORK/stderr"; then
-		fail "$what: stderr does not say '$file: $needle': $(cat "$WORK/stderr")"
-	elif [ -s "$WORK/stdout" ]; then
-		fail "$what: printed a report despite the error"
-	else
-		pass "$what: $(cat "$WORK/stderr")"
-	fi
+# expect_file_error WHAT NEEDLE FILE: checking FILE fails with "FILE: NEEDLE"
+expect_file_error() {
+	expect_error "$1" "$3: $2" check --spec all "$3"
 }
 
 # patch FILE OFFSET HEXBYTES: overwrite bytes in place
@@ -44,37 +30,37 @@ variant() {
 }
 
 f=$(variant magic); patch "$f" 7 33
-expect_error "wrong magic (PERFILE3)" "not a trace.dat or perf.data file (bad magic)" "$f"
+expect_file_error "wrong magic (PERFILE3)" "not a trace.dat or perf.data file (bad magic)" "$f"
 head -c 60 "$SAMPLE" > "$WORK/short.data"
-expect_error "header cut at 60 bytes" "truncated perf.data header" "$WORK/short.data"
+expect_file_error "header cut at 60 bytes" "truncated perf.data header" "$WORK/short.data"
 head -c 8 "$SAMPLE" > "$WORK/magiconly.data"
-expect_error "magic only" "truncated perf.data header" "$WORK/magiconly.data"
+expect_file_error "magic only" "truncated perf.data header" "$WORK/magiconly.data"
 
 # header fields (little endian): 8 size, 16 attr_size, 24/32 attrs,
 # 40/48 data, 72.. feature bitmap (bit 1: tracing data)
 f=$(variant hsize); patch "$f" 8 ff00000000000000
-expect_error "absurd header size" "corrupt perf.data header (header size 255)" "$f"
+expect_file_error "absurd header size" "corrupt perf.data header (header size 255)" "$f"
 f=$(variant attrsize); patch "$f" 16 ffffffff00000000
-expect_error "absurd attribute size" "corrupt perf.data header (attribute section)" "$f"
+expect_file_error "absurd attribute size" "corrupt perf.data header (attribute section)" "$f"
 f=$(variant attrsec); patch "$f" 32 0000000001000000
-expect_error "attribute section past the end" "corrupt perf.data header (attribute section)" "$f"
+expect_file_error "attribute section past the end" "corrupt perf.data header (attribute section)" "$f"
 f=$(variant datasize); patch "$f" 48 00000000ffff0000
-expect_error "absurd data size" "truncated perf.data (data section ends past the end" "$f"
+expect_file_error "absurd data size" "truncated perf.data (data section ends past the end" "$f"
 f=$(variant notracing)
 bits=$(od -An -tx1 -j72 -N1 "$f" | tr -d ' ')
 patch "$f" 72 "$(printf '%02x' $((0x$bits & ~2)))"
-expect_error "no tracing data (feature bit cleared)" "no tracing data in this perf.data" "$f"
+expect_file_error "no tracing data (feature bit cleared)" "no tracing data in this perf.data" "$f"
 
 # the attribute ids of the first event point past the end of the file
 attrs=$(od -An -tu8 -j24 -N8 "$SAMPLE" | tr -d ' ')
 asize=$(od -An -tu8 -j16 -N8 "$SAMPLE" | tr -d ' ')
 f=$(variant ids); patch "$f" $((attrs + asize - 16)) 00000000ffff0000
-expect_error "event ids past the end" "corrupt perf.data header (ids of event 0)" "$f"
+expect_file_error "event ids past the end" "corrupt perf.data header (ids of event 0)" "$f"
 
 # the first record of the data section gets size 0, then 0xffff
 data=$(od -An -tu8 -j40 -N8 "$SAMPLE" | tr -d ' ')
 f=$(variant rec0); patch "$f" $((data + 6)) 0000
-expect_error "record of size 0" "truncated or corrupt perf.data record at offset $data" "$f"
+expect_file_error "record of size 0" "truncated or corrupt perf.data record at offset $data" "$f"
 
 # copies SRC CUT|SMASH OFFSET...: $WORK/copies/OFFSET, SRC cut at OFFSET
 # or with 8 bytes 0xff there; one gawk for all (a head, or a cp and a dd,
@@ -101,16 +87,15 @@ copies() {
 
 # judge_copies SRC WHAT OFFSET...: each copy exits 2 with one line, or 0
 judge_copies() {
-	local src=$1 what=$2 n=0 bad=0 rc off l
+	local src=$1 what=$2 n=0 bad=0 rc off
 	shift 2
 	for off in "$@"; do
 		timeout 20 "$KMRV" check --spec all "$WORK/copies/$off" > /dev/null 2> "$WORK/stderr"
 		rc=$?
 		n=$((n + 1))
-		mapfile l < "$WORK/stderr"
 		if [ $rc -ne 2 ] && [ $rc -ne 0 ]; then
 			fail "$(basename "$src") $what at $off: exit $rc"; bad=$((bad + 1))
-		elif [ $rc -eq 2 ] && { [ ${#l[@]} -ne 1 ] || [ "${l[0]: -1}" != $'\n' ]; }; then
+		elif [ $rc -eq 2 ] && ! one_line "$WORK/stderr"; then
 			fail "$(basename "$src") $what at $off: not one line: $(cat "$WORK/stderr")"
 			bad=$((bad + 1))
 		fi
@@ -162,12 +147,12 @@ if ! command -v perf > /dev/null 2>&1 ||
 	echo "note: perf cannot record here; live bad-input cases not run"
 	finish
 fi
-expect_error "cpu-clock recording" "no tracing data in this perf.data" "$WORK/clock.data"
+expect_file_error "cpu-clock recording" "no tracing data in this perf.data" "$WORK/clock.data"
 if perf record -q -e sched:sched_process_exec -o "$WORK/sched.data" -- true > /dev/null 2>&1; then
-	expect_error "recording without kmem events" "no kmem events in this perf.data" "$WORK/sched.data"
+	expect_file_error "recording without kmem events" "no kmem events in this perf.data" "$WORK/sched.data"
 fi
 if perf record -q -z -e kmem:kmalloc -o "$WORK/z.data" -- true > /dev/null 2>&1; then
-	expect_error "compressed recording" "compressed perf.data (perf record -z) is not supported" "$WORK/z.data"
+	expect_file_error "compressed recording" "compressed perf.data (perf record -z) is not supported" "$WORK/z.data"
 fi
 if perf record -q -e kmem:kmalloc -e kmem:kfree -o - -- ls /usr > "$WORK/pipe.data" 2> /dev/null; then
 	cut_table "$WORK/pipe.data" $(( $(stat -c %s "$WORK/pipe.data") / cuts + 1 ))

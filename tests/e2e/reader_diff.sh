@@ -139,7 +139,7 @@ kallsyms_range() {
 }
 
 damage() {
-	local src=$1 size bad=0 rc off n=0 offs=() l lazy_from=0 lazy_to=0
+	local src=$1 size bad=0 rc off n=0 offs=() lazy_from=0 lazy_to=0
 	size=$(stat -c %s "$src")
 	[ "$(head -c 11 "$src" | tail -c 1)" = 7 ] &&
 		read -r lazy_from lazy_to < <(kallsyms_range "$src")
@@ -154,9 +154,7 @@ damage() {
 				> /dev/null 2> "$WORK/err"
 			rc=$?
 			n=$((n + 1))
-			mapfile l < "$WORK/err"
-			if [ $rc -ne 0 ] && { [ $rc -ne 1 ] || [ ${#l[@]} -ne 1 ] ||
-					     [ "${l[0]: -1}" != $'\n' ]; }; then
+			if [ $rc -ne 0 ] && { [ $rc -ne 1 ] || ! one_line "$WORK/err"; }; then
 				fail "$(basename "$src") byte $off damaged: exit $rc: $(head -c 200 "$WORK/err")"
 				bad=$((bad + 1))
 			fi

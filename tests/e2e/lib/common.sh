@@ -34,6 +34,36 @@ fixture() {
 	}
 }
 
+# one_line FILE: true if FILE holds exactly one newline-ended line (the
+# shape of every kmrv error). mapfile, no fork: the corrupt-input loops
+# call this thousands of times.
+one_line() {
+	local l
+	mapfile l < "$1"
+	[ ${#l[@]} -eq 1 ] && [ "${l[0]: -1}" = $'\n' ]
+}
+
+# expect_error DESCRIPTION NEEDLE ARGS...: `kmrv ARGS` exits 2 with one stderr
+# line holding NEEDLE and prints nothing on stdout
+expect_error() {
+	local what=$1 needle=$2 rc lines
+	shift 2
+	timeout 20 "$KMRV" "$@" > "$WORK/stdout" 2> "$WORK/stderr"
+	rc=$?
+	lines=$(wc -l < "$WORK/stderr")
+	if [ $rc -ne 2 ]; then
+		fail "$what: exit $rc, want 2 ($(head -c 200 "$WORK/stderr"))"
+	elif [ "$lines" -ne 1 ]; then
+		fail "$what: $lines lines on stderr, want 1:"; cat "$WORK/stderr"
+	elif ! grep -qF -- "$needle" "$WORK/stderr"; then
+		fail "$what: stderr does not name '$needle': $(cat "$WORK/stderr")"
+	elif [ -s "$WORK/stdout" ]; then
+		fail "$what: printed a report despite the error"
+	else
+		pass "$what: $(cat "$WORK/stderr")"
+	fi
+}
+
 # expect_eq WHAT GOT WANT
 expect_eq() {
 	if [ "$2" = "$3" ]; then
