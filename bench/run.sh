@@ -14,9 +14,11 @@
 #   slice-*-v6.dat 1M events, for trace-cmd report (minutes on the big one)
 # and uses the largest samples/*.dat. Each command runs RUNS times under
 # /usr/bin/time; the table shows medians: seconds, events/s, the ratio to
-# bench/baseline's events/s on the same file, and peak RSS. Then: the
-# ns/event split of kmrv check (perf, on the slice), start-up time on the
-# sample, and table_bench.
+# bench/baseline's events/s on the same file, and peak RSS. `kmrv check`
+# rows use the default threads (one per CPU, at most one per spec); the
+# "-t 1" rows one thread. Then: the ns/event split of kmrv check -t 1
+# (perf, on the 20M trace), -j, start-up time on the sample, and
+# table_bench.
 #
 # Environment: RUNS (default 3), SLOW_RUNS (1: the libtracecmd rows on
 # the v7 file, minutes each), EVENTS (20000000), LIVE (500000),
@@ -128,6 +130,7 @@ contenders() {	# contenders FILE [report]
 	base=$(cat "$TMP/last_eps")
 	sed -i '$ s/ 0.00x/ 1.00x/' "$ROWS"
 	row "$f" "kmrv check --spec all" "$base" "$n" "$KMRV" check --spec all "$f"
+	row "$f" "kmrv check --spec all -t 1" "$base" "$n" "$KMRV" check --spec all -t 1 "$f"
 	row "$f" "kmrv check --spec all -f json" "$base" "$n" "$KMRV" check --spec all --format json "$f"
 	RUNS=$(slow_runs "$f") row "$f" "kmrv check --reader=libtracecmd" "$base" "$n" "$KMRV" check --reader libtracecmd --spec all "$f"
 	row "$f" "direct reader alone" "$base" "$n" "$DUMP" --count --reader direct "$f"
@@ -159,9 +162,10 @@ cat "$ROWS"
 echo
 # On the 20M-event trace: on the 1M slice the end-of-trace report of the
 # 500k objects still live would be most of the profile.
-echo "== ns/event split of kmrv check --spec all on $(basename "$SYN") (perf, one run)"
+# One thread (-t 1), so the split adds up to the time per event.
+echo "== ns/event split of kmrv check --spec all -t 1 on $(basename "$SYN") (perf, one run)"
 t0=$(date +%s%N)
-if perf record -q -o "$TMP/perf.data" "$KMRV" check --spec all "$SYN" > /dev/null 2>&1; then
+if perf record -q -o "$TMP/perf.data" "$KMRV" check --spec all -t 1 "$SYN" > /dev/null 2>&1; then
 	t1=$(date +%s%N)
 	perf report -i "$TMP/perf.data" --no-children --sort symbol --stdio -q 2>/dev/null |
 	awk -v secs="$(( (t1 - t0) / 1000 ))e-6" -v n="$(events "$SYN")" '
@@ -171,7 +175,7 @@ if perf record -q -o "$TMP/perf.data" "$KMRV" check --spec all "$SYN" > /dev/nul
 			g = "read (pages, fields, decompression)"
 		else if (sym ~ /sift_down|heap_refresh/)
 			g = "merge (heap)"
-		else if (sym ~ /kmrv_monitor_(step|prefetch)|kmrv_table_(find|insert|delete|prefetch)|own_step|transition|nudge_holder|take_slot|release_slot|forget_if_idle|groups_|record$|clear_page|pidtree|count_event|^step$|drain|stream|page_fault|irq_enable|handle_mm/)
+		else if (sym ~ /kmrv_monitor_(step|prefetch)|kmrv_table_(find|insert|delete|prefetch)|own_step|transition|nudge_holder|take_slot|release_slot|forget_if_idle|groups_|record$|clear_page|pidtree|account|lane_|main_run|stream|page_fault|irq_enable|handle_mm/)
 			g = "automata (tables, state, their memory)"
 		else if (sym ~ /collector|inst_cmp|msort|report_at_end|kmrv_monitor_finish|kmrv_table_next|json|text_|print|qsort|symbol|tep_/)
 			g = "verdicts and report"

@@ -48,7 +48,16 @@ struct kmrv_check_opts {
 	 * the specs (0: no limit); about 200 bytes of memory each.
 	 */
 	size_t				max_keys;
+	/*
+	 * Threads stepping the automata of one trace, each taking some of
+	 * the specs (0: one per CPU). Never more than there are specs, and
+	 * one with keep_violations or comm filters. Verdicts are the same
+	 * whatever the number.
+	 */
+	int				threads;
 };
+
+#define KMRV_MAX_THREADS	64
 
 /*
  * kmrv_check_default_max_keys - the default limit: what a quarter of the

@@ -44,7 +44,8 @@ struct kmrv_verdict {
 	/*
 	 * its history then; NULL when the monitor keeps none (an event's
 	 * verdict in a monitor made without KMRV_MONITOR_HISTORY, of a spec
-	 * with no at-end kinds and no groups)
+	 * with no at-end kinds and no groups). Its free_* fields are kept
+	 * only with KMRV_MONITOR_HISTORY, and zero without.
 	 */
 	const struct kmrv_history	*hist;
 	int				from_state, to_state;

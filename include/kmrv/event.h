@@ -52,10 +52,13 @@ struct kmrv_event {
 	uint16_t	tp;		/* enum kmrv_tp */
 	/*
 	 * KMRV_TP_MARKER: the marker text; KMRV_TP_EXEC: the filename;
-	 * KMRV_TP_FORK: the child comm. Valid until the next event is read.
+	 * KMRV_TP_FORK: the child comm. Valid until the next event is read;
+	 * shorter than KMRV_TEXT_MAX bytes with its NUL.
 	 */
 	const char	*text;
 };
+
+#define KMRV_TEXT_MAX	256
 
 /* "kmem:kmalloc" for KMRV_TP_KMALLOC; NULL for out-of-range values. */
 const char *kmrv_tp_name(enum kmrv_tp tp);

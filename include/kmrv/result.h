@@ -108,6 +108,8 @@ struct kmrv_trace_result {
 	struct kmrv_command command;
 	int		nr_specs;
 	struct kmrv_spec_result *specs;
+	/* threads that stepped the automata (not reported: verdicts never depend on it) */
+	int		threads;
 };
 
 void kmrv_trace_result_release(struct kmrv_trace_result *r);

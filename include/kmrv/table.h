@@ -38,7 +38,8 @@ struct kmrv_instance {
 	uint8_t		state;
 	/* engine only: this instance holds the `latest` slot of its group */
 	uint8_t		holds_slot;
-	uint8_t		freed_once;	/* its history's free_* are set */
+	/* freed since its last alloc; the history's free_* say where, if kept */
+	uint8_t		freed_once;
 	uint8_t		pad;
 };
 
@@ -75,8 +76,12 @@ void kmrv_table_free(struct kmrv_table *t);
 struct kmrv_instance *kmrv_table_find(struct kmrv_table *t, uint64_t ptr,
 				      int32_t pid);
 
-/* A hint: start loading the memory a lookup of (ptr, pid) will read. */
-void kmrv_table_prefetch(const struct kmrv_table *t, uint64_t ptr, int32_t pid);
+/*
+ * A hint: start loading the memory a lookup of (ptr, pid) will read, and
+ * with @history the slot's history line too.
+ */
+void kmrv_table_prefetch(const struct kmrv_table *t, uint64_t ptr, int32_t pid,
+			 bool history);
 
 /*
  * kmrv_table_insert - find (ptr, pid), or add it zero-filled (history

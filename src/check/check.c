@@ -2,10 +2,9 @@
 /*
  * check.c - one trace through every selected spec.
  *
- * The trace is read once; each event goes to one monitor per spec. Lost
- * events are not fed to the automata (they carry no object) but are
- * recorded as gaps: a verdict after a gap may be wrong, and the result
- * says so (complete = false).
+ * The trace is read once; each event goes to one monitor per spec
+ * (stream.c). Here: the monitors and their collectors, shared out among
+ * lanes (run.h), and the results gathered when the trace ends.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,160 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kmrv/check.h"
-#include "kmrv/engine.h"
-#include "kmrv/trace.h"
-#include "collect.h"
-#include "tree.h"
-
-struct run {
-	const struct kmrv_check_opts	*opts;
-	struct kmrv_trace		*trace;
-	struct kmrv_trace_result	*res;
-	int				nr;
-	struct kmrv_monitor		**monitors;
-	struct collector		**collectors;
-	struct pidtree			tree;
-	size_t				cap_gaps;
-};
-
-static int add_gap(struct run *run, const struct kmrv_event *ev)
-{
-	struct kmrv_trace_result *res = run->res;
-
-	if (res->nr_gaps == run->cap_gaps) {
-		size_t cap = run->cap_gaps ? run->cap_gaps * 2 : 16;
-		void *p = realloc(res->gaps, cap * sizeof(*res->gaps));
-
-		if (!p)
-			return -1;
-		res->gaps = p;
-		run->cap_gaps = cap;
-	}
-	res->gaps[res->nr_gaps].cpu = ev->cpu;
-	res->gaps[res->nr_gaps].ts = ev->ts;
-	res->gaps[res->nr_gaps].count = ev->lost;
-	res->nr_gaps++;
-	if (ev->lost < 0)
-		res->lost_unknown++;
-	else
-		res->lost_events += ev->lost;
-	return 0;
-}
-
-static void count_event(struct kmrv_trace_result *res, const struct kmrv_event *ev)
-{
-	res->events++;
-	res->by_tp[ev->tp]++;
-	if (!res->first_ts)
-		res->first_ts = ev->ts;
-	res->last_ts = ev->ts;
-	if (kmrv_event_is_failed_alloc(ev))
-		res->failed_allocs++;
-	else if (kmrv_event_is_null_free(ev))
-		res->null_frees++;
-}
-
-/* Live instances, summed over the specs. */
-static size_t live_keys(const struct run *run)
-{
-	struct kmrv_monitor_stats st;
-	size_t live = 0;
-
-	for (int i = 0; i < run->nr; i++) {
-		kmrv_monitor_stats(run->monitors[i], &st);
-		live += st.live;
-	}
-	return live;
-}
-
-/*
- * Events are read LOOKAHEAD ahead of the automata: when an event enters
- * the window its instances are prefetched, when it leaves it is stepped.
- * A lookup in a table of a million instances is a cache miss or two;
- * overlapping the misses of several events instead of taking them one
- * after another is most of what makes the check fast (bench/run.sh).
- * Steps happen in trace order, so verdicts are the same as without.
- */
-#define LOOKAHEAD	16	/* a power of two */
-
-struct window {
-	struct kmrv_event	ev[LOOKAHEAD];
-	unsigned int		head, len;	/* oldest, and how many */
-};
-
-/* One event through the automata, in trace order. */
-static int step(struct run *run, const struct kmrv_event *ev, size_t *bound)
-{
-	size_t max_keys = run->opts->max_keys;
-
-	if (ev->tp == KMRV_TP_LOST)
-		return add_gap(run, ev) ? -ENOMEM : 0;
-	count_event(run->res, ev);
-	pidtree_step(&run->tree, ev);
-	for (int i = 0; i < run->nr; i++)
-		if (kmrv_monitor_step(run->monitors[i], ev))
-			return -ENOMEM;
-	/*
-	 * An event adds at most one instance per spec, so the tables are
-	 * counted only when the bound passes the limit.
-	 */
-	*bound += run->nr;
-	if (max_keys && *bound > max_keys && (*bound = live_keys(run)) > max_keys)
-		return -E2BIG;
-	return 0;
-}
-
-static int drain(struct run *run, struct window *w, size_t *bound)
-{
-	for (; w->len; w->len--, w->head = (w->head + 1) % LOOKAHEAD) {
-		int ret = step(run, &w->ev[w->head], bound);
-
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-static int stream_events(struct run *run, char *err, size_t errlen)
-{
-	struct window *w = calloc(1, sizeof(*w));
-	size_t bound = 0;	/* >= the live instances */
-	struct kmrv_event *ev;
-	int ret = -ENOMEM, got;
-
-	if (!w)
-		return ret;
-	for (;;) {
-		if (w->len == LOOKAHEAD) {
-			ret = step(run, &w->ev[w->head], &bound);
-			if (ret)
-				goto out;
-			w->head = (w->head + 1) % LOOKAHEAD;
-			w->len--;
-		}
-		ev = &w->ev[(w->head + w->len) % LOOKAHEAD];
-		got = kmrv_trace_next(run->trace, ev, err, errlen);
-		if (got <= 0)
-			break;
-		if (ev->text) {
-			/* its text lives only until the next read: step it now */
-			w->len++;
-			ret = drain(run, w, &bound);
-			if (ret)
-				goto out;
-			continue;
-		}
-		for (int i = 0; i < run->nr; i++)
-			kmrv_monitor_prefetch(run->monitors[i], ev);
-		w->len++;
-	}
-	/* a read error ends the run: what was read before it is moot */
-	ret = got < 0 ? -EIO : drain(run, w, &bound);
-out:
-	free(w);
-	return ret;
-}
+#include "run.h"
 
 static int stream(struct run *run, char *err, size_t errlen)
 {
@@ -199,20 +45,114 @@ static uint64_t kmem_events(const struct kmrv_trace_result *res)
 	return n;
 }
 
+/*
+ * Verdicts with -v and --comm filters read task names, which the reader
+ * changes as it goes (a fork or exec renames a task): those checks stay
+ * on the reading thread, where a name is the one it has at the event.
+ */
+static int lanes_wanted(const struct kmrv_check_opts *opts, int nr_specs)
+{
+	long n = opts->threads;
+
+	if (opts->keep_violations || opts->filter.nr_comms)
+		return 1;
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n > nr_specs)
+		n = nr_specs;
+	return n < 1 ? 1 : (int)n;
+}
+
+/*
+ * A guess at a spec's cost per event, to share the specs out evenly. A
+ * table that keeps every object seen costs a cache miss or two an event,
+ * history one more line; group specs keep a few instances per task.
+ */
+#define READER_WEIGHT	2
+
+static int spec_weight(const struct kmrv_spec *spec)
+{
+	uint64_t all = spec->nr_states >= 64 ? ~0ULL : (1ULL << spec->nr_states) - 1;
+	int weight = 2;
+
+	if (spec->group != KMRV_GROUP_NONE)
+		return 1;
+	if ((spec->forgettable | 1ULL << spec->initial) != all)
+		weight += 2;
+	for (int s = 0; s < spec->nr_states; s++) {
+		if (spec->at_end[s] != KMRV_NONE) {
+			weight += 2;
+			break;
+		}
+	}
+	return weight;
+}
+
+/*
+ * Heaviest spec first, each to the least loaded lane; lane 0 also reads.
+ * Fills @lane_of; a lane keeps its specs in the set's order.
+ */
+static int plan_lanes(struct run *run, int *lane_of)
+{
+	const struct kmrv_spec_set *set = run->opts->specs;
+	int nr_lanes = lanes_wanted(run->opts, set->nr);
+	int load[KMRV_MAX_THREADS] = { READER_WEIGHT };
+	bool *placed = calloc(set->nr ? set->nr : 1, sizeof(*placed));
+
+	if (nr_lanes > KMRV_MAX_THREADS)
+		nr_lanes = KMRV_MAX_THREADS;
+	run->lanes = calloc(nr_lanes, sizeof(*run->lanes));
+	if (!placed || !run->lanes) {
+		free(placed);
+		return -1;
+	}
+	run->nr_lanes = nr_lanes;
+	for (int k = 0; k < nr_lanes; k++) {
+		run->lanes[k].run = run;
+		pidtree_init(&run->lanes[k].tree, run->opts->scope);
+		run->lanes[k].monitors = calloc(set->nr ? set->nr : 1,
+						sizeof(*run->lanes[k].monitors));
+		if (!run->lanes[k].monitors) {
+			free(placed);
+			return -1;
+		}
+	}
+	for (int n = 0; n < set->nr; n++) {
+		int heaviest = -1, lightest = 0;
+
+		for (int i = 0; i < set->nr; i++)
+			if (!placed[i] && (heaviest < 0 ||
+			    spec_weight(set->specs[i]) > spec_weight(set->specs[heaviest])))
+				heaviest = i;
+		for (int k = 1; k < nr_lanes; k++)
+			if (load[k] < load[lightest])
+				lightest = k;
+		placed[heaviest] = true;
+		lane_of[heaviest] = lightest;
+		load[lightest] += spec_weight(set->specs[heaviest]);
+	}
+	free(placed);
+	return 0;
+}
+
 static int setup(struct run *run, char *err, size_t errlen)
 {
 	const struct kmrv_spec_set *set = run->opts->specs;
 	/* -v lists every violation with the object's history */
 	unsigned int flags = run->opts->keep_violations ? KMRV_MONITOR_HISTORY : 0;
+	int *lane_of;
 
 	run->nr = set->nr;
 	run->monitors = calloc(set->nr ? set->nr : 1, sizeof(*run->monitors));
 	run->collectors = calloc(set->nr ? set->nr : 1, sizeof(*run->collectors));
-	if (!run->monitors || !run->collectors)
+	lane_of = calloc(set->nr ? set->nr : 1, sizeof(*lane_of));
+	if (!run->monitors || !run->collectors || !lane_of || plan_lanes(run, lane_of))
 		goto nomem;
 	for (int i = 0; i < set->nr; i++) {
+		struct lane *l = &run->lanes[lane_of[i]];
+
 		run->collectors[i] = collector_new(set->specs[i], run->opts, run->trace,
-						   &run->tree);
+						   &l->tree);
 		if (!run->collectors[i])
 			goto nomem;
 		run->monitors[i] = kmrv_monitor_new(set->specs[i], flags,
@@ -220,9 +160,12 @@ static int setup(struct run *run, char *err, size_t errlen)
 						    run->collectors[i]);
 		if (!run->monitors[i])
 			goto nomem;
+		l->monitors[l->nr++] = run->monitors[i];
 	}
+	free(lane_of);
 	return 0;
 nomem:
+	free(lane_of);
 	snprintf(err, errlen, "%s: out of memory", run->res->path);
 	return -1;
 }
@@ -265,7 +208,11 @@ static void teardown(struct run *run)
 	}
 	free(run->monitors);
 	free(run->collectors);
-	pidtree_release(&run->tree);
+	for (int k = 0; k < run->nr_lanes; k++) {
+		free(run->lanes[k].monitors);
+		pidtree_release(&run->lanes[k].tree);
+	}
+	free(run->lanes);
 	if (run->trace)
 		kmrv_trace_close(run->trace);
 }
@@ -287,7 +234,6 @@ int kmrv_check_file(const char *path, const struct kmrv_check_opts *opts,
 	struct run run = { .opts = opts, .res = res };
 	int ret = -1;
 
-	pidtree_init(&run.tree, opts->scope);
 	memset(res, 0, sizeof(*res));
 	res->path = strdup(path);
 	if (!res->path) {
@@ -306,7 +252,8 @@ int kmrv_check_file(const char *path, const struct kmrv_check_opts *opts,
 		goto out;
 	}
 	res->complete = res->nr_gaps == 0;
-	if (pidtree_finish(&run.tree, path, &res->command, err, errlen))
+	res->threads = run.nr_lanes;
+	if (pidtree_finish(&run.lanes[0].tree, path, &res->command, err, errlen))
 		goto out;
 	ret = finish(&run, err, errlen);
 out:

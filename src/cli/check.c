@@ -54,6 +54,8 @@ static const char * const usage[] = {
 	"      --max-keys N     stop (exit 2) when more than N objects are tracked at",
 	"                       once over all specs (default: 1/4 of RAM; 0 = no limit)",
 	"  -j, --jobs N         check N traces at a time (default 1; 0 = one per CPU)",
+	"  -t, --threads N      split one trace's specs over N threads (default: the",
+	"                       CPUs left per job; 1 with -v or --comm)",
 	"  -h, --help           this text",
 	"",
 	"Filters choose what is reported, never which events the automata see.",
@@ -78,6 +80,7 @@ struct check_args {
 	enum kmrv_scope	scope;
 	const char	*reader;
 	long		jobs;
+	long		threads;	/* -1: not given */
 	size_t		max_keys;
 };
 
@@ -182,6 +185,20 @@ static int parse_jobs(const char *arg, struct check_args *a)
 	return 0;
 }
 
+static int parse_threads(const char *arg, struct check_args *a)
+{
+	char *end;
+
+	errno = 0;
+	a->threads = strtol(arg, &end, 10);
+	if (errno || *end || end == arg || a->threads < 0 || a->threads > KMRV_MAX_THREADS) {
+		cli_error("check: --threads: '%s' is not a number from 0 to %d", arg,
+			  KMRV_MAX_THREADS);
+		return -1;
+	}
+	return 0;
+}
+
 static int set_scope(struct check_args *a, enum kmrv_scope scope)
 {
 	if (a->scope != KMRV_SCOPE_AUTO && a->scope != scope) {
@@ -207,6 +224,7 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 		{ "reader",  required_argument, NULL, OPT_READER },
 		{ "max-keys", required_argument, NULL, OPT_MAX_KEYS },
 		{ "jobs",    required_argument, NULL, 'j' },
+		{ "threads", required_argument, NULL, 't' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -216,9 +234,10 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 	a->spec_arg = "all";
 	a->top = 20;
 	a->jobs = 1;
+	a->threads = -1;
 	a->max_keys = kmrv_check_default_max_keys();
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:f:vp:c:j:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:f:vp:c:j:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			a->spec_arg = optarg;
@@ -276,6 +295,10 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 			break;
 		case 'j':
 			if (parse_jobs(optarg, a))
+				return -1;
+			break;
+		case 't':
+			if (parse_threads(optarg, a))
 				return -1;
 			break;
 		case 'h':
@@ -622,6 +645,20 @@ static int write_report(const struct check_args *a, const struct kmrv_trace_resu
 	return KMRV_EXIT_OK;
 }
 
+/* Unless told, jobs running side by side share the CPUs between them. */
+static long threads_per_trace(const struct check_args *a, size_t nr_traces)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN), jobs = a->jobs;
+
+	if (a->threads >= 0)
+		return a->threads;
+	if (jobs <= 1 || nr_traces <= 1)
+		return 0;	/* one per CPU */
+	if ((size_t)jobs > nr_traces)
+		jobs = (long)nr_traces;
+	return cpus > jobs ? cpus / jobs : 1;
+}
+
 static int check_all(const struct check_args *a, const struct kmrv_spec_set *set,
 		     char **paths, size_t nr)
 {
@@ -635,6 +672,7 @@ static int check_all(const struct check_args *a, const struct kmrv_spec_set *set
 		.keep_violations = a->verbose,
 		.reader = a->reader,
 		.max_keys = a->max_keys,
+		.threads = (int)threads_per_trace(a, nr),
 	};
 	struct kmrv_trace_result *res;
 	size_t ok = 0;

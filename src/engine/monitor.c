@@ -46,6 +46,7 @@ struct group_map {
 struct kmrv_monitor {
 	const struct kmrv_spec	*spec;
 	bool			history;
+	bool			free_history;	/* history's free_* too */
 	kmrv_verdict_fn		fn;
 	void			*ctx;
 	struct kmrv_table	*table;
@@ -300,12 +301,20 @@ static void nudge_holder(struct kmrv_monitor *m, const struct kmrv_event *ev,
 	forget_if_idle(m, holder);
 }
 
-/* Step 4: what the report needs to explain a later verdict. */
-static void record(struct kmrv_instance *inst, struct kmrv_history *h,
+/*
+ * Step 4: what the report needs to explain a later verdict. The first
+ * free is shown only by -v (KMRV_MONITOR_HISTORY); without it a free
+ * leaves the history line alone, which spares large tables a cache miss
+ * on every free.
+ */
+static void record(const struct kmrv_monitor *m, struct kmrv_instance *inst,
 		   const struct kmrv_event *ev)
 {
+	struct kmrv_history *h;
+
 	switch (kmrv_tp_class(ev->tp)) {
 	case KMRV_CLASS_ALLOC:
+		h = kmrv_table_history(m->table, inst);
 		h->alloc_ts = ev->ts;
 		h->alloc_site = ev->call_site;
 		h->alloc_bytes = ev->bytes_alloc;
@@ -321,11 +330,14 @@ static void record(struct kmrv_instance *inst, struct kmrv_history *h,
 		/* keep the first free: a double free points back at it */
 		if (inst->freed_once)
 			break;
+		inst->freed_once = 1;
+		if (!m->free_history)
+			break;
+		h = kmrv_table_history(m->table, inst);
 		h->free_ts = ev->ts;
 		h->free_site = ev->call_site;
 		h->free_pid = ev->pid;
 		h->free_cpu = (uint16_t)ev->cpu;
-		inst->freed_once = 1;
 		break;
 	case KMRV_CLASS_OTHER:
 		break;
@@ -370,7 +382,7 @@ static int own_step(struct kmrv_monitor *m, const struct kmrv_event *ev,
 			m->peak_live = kmrv_table_count(m->table);
 	}
 	if (m->history)
-		record(inst, kmrv_table_history(m->table, inst), ev);
+		record(m, inst, ev);
 	inst->state = (uint8_t)to;
 
 	if (latest)
@@ -419,7 +431,10 @@ void kmrv_monitor_prefetch(const struct kmrv_monitor *m,
 	    !ev->ptr)
 		return;
 	kmrv_table_prefetch(m->table, ev->ptr,
-			    spec->key == KMRV_KEY_PID_PTR ? ev->pid : 0);
+			    spec->key == KMRV_KEY_PID_PTR ? ev->pid : 0,
+			    /* the lines record() and the group slots write */
+			    m->free_history || spec->group != KMRV_GROUP_NONE ||
+			    kmrv_tp_class(ev->tp) == KMRV_CLASS_ALLOC);
 }
 
 /* --- end of trace, lifetime, stats ------------------------------------ */
@@ -503,6 +518,7 @@ struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,
 	m->fn = fn;
 	m->ctx = ctx;
 	m->history = needs_history(spec, flags);
+	m->free_history = flags & KMRV_MONITOR_HISTORY;
 
 	m->table = kmrv_table_new(MONITOR_TABLE_HINT, m->history);
 	if (!m->table)

@@ -186,15 +186,17 @@ struct kmrv_instance *kmrv_table_find(struct kmrv_table *t, uint64_t ptr,
 
 /*
  * Start loading the lines a find or insert of (ptr, pid) will touch first:
- * the home slot's instance and history. The caller issues this some events
- * ahead, so the misses of several lookups overlap instead of queueing.
+ * the home slot's instance, and its history if the caller will write it.
+ * The caller issues this some events ahead, so the misses of several
+ * lookups overlap instead of queueing.
  */
-void kmrv_table_prefetch(const struct kmrv_table *t, uint64_t ptr, int32_t pid)
+void kmrv_table_prefetch(const struct kmrv_table *t, uint64_t ptr, int32_t pid,
+			 bool history)
 {
 	size_t i = home(t, ptr, pid);
 
 	__builtin_prefetch(&t->slots[i], 1);
-	if (t->hist)
+	if (history && t->hist)
 		__builtin_prefetch(&t->hist[i], 1);
 }
 

@@ -40,7 +40,6 @@
 #include "direct.h"
 #include "trace_util.h"
 
-#define TEXT_MAX		256
 #define MAX_CHUNK		(256U << 20)
 
 /* Ring-buffer record types (kernel/trace/ring_buffer.c, kbuffer.h). */
@@ -129,7 +128,7 @@ struct direct_reader {
 
 	int			cmdlines_done, kallsyms_done;
 	struct dksyms		ksyms;
-	char			text[TEXT_MAX];
+	char			text[KMRV_TEXT_MAX];
 	char			err[512];
 };
 
@@ -671,8 +670,8 @@ static const char *read_text(struct direct_reader *r, const struct dstream *s,
 	}
 	if (offset < 0 || size < 0 || (uint32_t)offset + size > s->rec_len)
 		return r->text;
-	if (size >= TEXT_MAX)
-		size = TEXT_MAX - 1;
+	if (size >= KMRV_TEXT_MAX)
+		size = KMRV_TEXT_MAX - 1;
 	memcpy(r->text, s->rec + offset, size);
 	r->text[size] = '\0';
 	/* trace_marker text ends with the user's newline; drop it */

@@ -24,7 +24,6 @@
 #include "perf_data.h"
 #include "trace_util.h"
 
-#define TEXT_MAX	256
 
 struct perf_reader {
 	char			*path;
@@ -33,7 +32,7 @@ struct perf_reader {
 	struct tp_fields	fields[KMRV_TP__COUNT];
 	unsigned int		has_tp;		/* bit per enum kmrv_tp */
 	bool			told_no_symbols;
-	char			text[TEXT_MAX];
+	char			text[KMRV_TEXT_MAX];
 };
 
 /* The kmrv tracepoint of a tracepoint format, or -1. */
@@ -144,8 +143,8 @@ static const char *read_text(struct perf_reader *r, const struct perf_item *it,
 	}
 	if (offset < 0 || size < 0 || offset + size > it->raw_size)
 		return r->text;
-	if (size >= TEXT_MAX)
-		size = TEXT_MAX - 1;
+	if (size >= KMRV_TEXT_MAX)
+		size = KMRV_TEXT_MAX - 1;
 	memcpy(r->text, (const char *)it->raw + offset, size);
 	r->text[size] = '\0';
 	/* trace_marker text ends with the user's newline; drop it */

@@ -25,7 +25,6 @@
 #include "tdat_probe.h"
 #include "trace_util.h"
 
-#define TEXT_MAX		256
 
 struct stream {
 	struct tracecmd_input	*handle;
@@ -55,7 +54,7 @@ struct tracecmd_reader {
 	struct tracecmd_input	**buffers;	/* instance handles we opened */
 	struct tep_record	*current;	/* returned last, freed on next */
 	int			lost_pending;	/* current's gap not yet told */
-	char			text[TEXT_MAX];
+	char			text[KMRV_TEXT_MAX];
 };
 
 static int map_events(struct tracecmd_reader *t)
@@ -259,8 +258,8 @@ static const char *read_text(struct tracecmd_reader *t, struct tep_record *rec,
 	}
 	if (offset < 0 || size < 0 || offset + size > rec->size)
 		return t->text;
-	if (size >= TEXT_MAX)
-		size = TEXT_MAX - 1;
+	if (size >= KMRV_TEXT_MAX)
+		size = KMRV_TEXT_MAX - 1;
 	memcpy(t->text, (char *)rec->data + offset, size);
 	t->text[size] = '\0';
 	/* trace_marker text ends with the user's newline; drop it */

@@ -32,6 +32,23 @@ else
 	pass "over the limit: $(cat "$WORK/err")"
 fi
 
+# split over threads, the check stops at the same event with the same words
+cp "$WORK/err" "$WORK/err.one"
+for t in 1 2 5; do
+	run 0 --spec all --max-keys 5000 -t $t "$WORK/many.dat"
+	expect_eq "over the limit with -t $t: exit" "$RC" 2
+	cmp -s "$WORK/err" "$WORK/err.one" ||
+		fail "over the limit with -t $t: $(cat "$WORK/err"), want $(cat "$WORK/err.one")"
+done
+# a limit met late: the threads run free, then step the last batches together
+run 0 --spec all --max-keys 30000 -t 1 "$WORK/many.dat"
+cp "$WORK/err" "$WORK/err.one"
+expect_eq "limit met late, one thread: exit" "$RC" 2
+run 0 --spec all --max-keys 30000 -t 2 "$WORK/many.dat"
+expect_eq "limit met late, two threads: exit" "$RC" 2
+cmp -s "$WORK/err" "$WORK/err.one" ||
+	fail "limit met late with -t 2: $(cat "$WORK/err"), want $(cat "$WORK/err.one")"
+
 # in a batch the other traces are still checked
 fixture basic
 run 0 --spec all --max-keys 5000 -f json "$WORK/basic.dat" "$WORK/many.dat"

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * run.h - one check of one trace, shared by check.c (set-up, results) and
+ * stream.c (the events through the monitors). Private to src/check.
+ *
+ * The monitors are split into lanes. A lane steps its monitors over every
+ * event in trace order and keeps its own copy of the process tree, so
+ * lanes share nothing while they run: lane 0 runs on the reading thread,
+ * each other lane on a thread of its own. One lane is the plain
+ * single-threaded check.
+ */
+#ifndef KMRV_CHECK_RUN_H
+#define KMRV_CHECK_RUN_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kmrv/check.h"
+#include "kmrv/engine.h"
+#include "kmrv/trace.h"
+#include "collect.h"
+#include "tree.h"
+
+struct run;
+struct ring;
+
+struct lane {
+	struct run		*run;
+	int			nr;		/* monitors in this lane */
+	struct kmrv_monitor	**monitors;	/* borrowed from the run */
+	struct pidtree		tree;		/* its collectors ask this one */
+	pthread_t		thread;
+	bool			started;
+	/* under the ring's lock: */
+	uint64_t		done;		/* batches stepped */
+	int			err;		/* -ENOMEM, sticky */
+};
+
+struct run {
+	const struct kmrv_check_opts	*opts;
+	struct kmrv_trace		*trace;
+	struct kmrv_trace_result	*res;
+	int				nr;		/* specs */
+	struct kmrv_monitor		**monitors;	/* [spec] */
+	struct collector		**collectors;	/* [spec] */
+	int				nr_lanes;
+	struct lane			*lanes;
+	struct ring			*ring;		/* nr_lanes > 1 */
+	size_t				cap_gaps;
+	size_t				bound;		/* >= the live instances */
+};
+
+/*
+ * stream_events - every event of run->trace through the lanes' monitors.
+ * Returns 0, -EIO (a read error, @err filled by the reader), -E2BIG (more
+ * than opts->max_keys instances live) or -ENOMEM. Every thread it started
+ * has ended when it returns.
+ */
+int stream_events(struct run *run, char *err, size_t errlen);
+
+/* Live instances, summed over the specs (no lane may be running). */
+size_t run_live_keys(const struct run *run);
+
+#endif /* KMRV_CHECK_RUN_H */

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stream.c - the events of one trace through the monitors.
+ *
+ * The reading thread fills batches of events; every lane (run.h) steps
+ * every batch in trace order, so each monitor sees exactly the sequence
+ * it would see alone and verdicts do not depend on the number of lanes.
+ * With several lanes the batches go round a ring: lane 0 steps a batch
+ * right after reading it, the other lanes follow on their own threads at
+ * most RING_BATCHES behind.
+ *
+ * Why threads: the large specs are bound by cache misses in their tables
+ * (one or two per event each), and one core keeps only so many misses in
+ * flight. The specs are independent, so a second core's worth of misses
+ * comes from giving it half of them (bench/run.sh, "threads" rows).
+ *
+ * Lost events are not fed to the automata (they carry no object) but are
+ * recorded as gaps: a verdict after a gap may be wrong, and the result
+ * says so (complete = false).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run.h"
+
+#define BATCH_EVENTS	512
+#define RING_BATCHES	8
+/*
+ * An event's instances are prefetched LOOKAHEAD events before it is
+ * stepped. A lookup in a table of a million instances is a cache miss or
+ * two; overlapping the misses of several events instead of taking them
+ * one after another is most of what makes a lane fast.
+ */
+#define LOOKAHEAD	16
+
+struct batch {
+	unsigned int		n;
+	bool			serial;	/* the reading thread steps all lanes */
+	struct kmrv_event	ev[BATCH_EVENTS];
+	/* an event with text ends its batch; its text is kept here */
+	char			text[KMRV_TEXT_MAX];
+};
+
+struct ring {
+	pthread_mutex_t		lock;
+	pthread_cond_t		more;		/* published grew, or closing */
+	pthread_cond_t		less;		/* a lane finished a batch */
+	uint64_t		published;
+	bool			closing;
+	struct batch		b[RING_BATCHES];
+};
+
+/* --- what the run counts, on the reading thread ------------------------ */
+
+static int add_gap(struct run *run, const struct kmrv_event *ev)
+{
+	struct kmrv_trace_result *res = run->res;
+
+	if (res->nr_gaps == run->cap_gaps) {
+		size_t cap = run->cap_gaps ? run->cap_gaps * 2 : 16;
+		void *p = realloc(res->gaps, cap * sizeof(*res->gaps));
+
+		if (!p)
+			return -ENOMEM;
+		res->gaps = p;
+		run->cap_gaps = cap;
+	}
+	res->gaps[res->nr_gaps].cpu = ev->cpu;
+	res->gaps[res->nr_gaps].ts = ev->ts;
+	res->gaps[res->nr_gaps].count = ev->lost;
+	res->nr_gaps++;
+	if (ev->lost < 0)
+		res->lost_unknown++;
+	else
+		res->lost_events += ev->lost;
+	return 0;
+}
+
+static int account(struct run *run, const struct kmrv_event *ev)
+{
+	struct kmrv_trace_result *res = run->res;
+
+	if (ev->tp == KMRV_TP_LOST)
+		return add_gap(run, ev);
+	res->events++;
+	res->by_tp[ev->tp]++;
+	if (!res->first_ts)
+		res->first_ts = ev->ts;
+	res->last_ts = ev->ts;
+	if (kmrv_event_is_failed_alloc(ev))
+		res->failed_allocs++;
+	else if (kmrv_event_is_null_free(ev))
+		res->null_frees++;
+	return 0;
+}
+
+size_t run_live_keys(const struct run *run)
+{
+	struct kmrv_monitor_stats st;
+	size_t live = 0;
+
+	for (int i = 0; i < run->nr; i++) {
+		kmrv_monitor_stats(run->monitors[i], &st);
+		live += st.live;
+	}
+	return live;
+}
+
+/*
+ * An event adds at most one instance per spec, so the tables are counted
+ * only when the bound passes the limit.
+ */
+static int check_limit(struct run *run)
+{
+	size_t max_keys = run->opts->max_keys;
+
+	run->bound += run->nr;
+	if (max_keys && run->bound > max_keys &&
+	    (run->bound = run_live_keys(run)) > max_keys)
+		return -E2BIG;
+	return 0;
+}
+
+/* --- lanes ------------------------------------------------------------- */
+
+static void lane_prefetch(const struct lane *l, const struct kmrv_event *ev)
+{
+	for (int i = 0; i < l->nr; i++)
+		kmrv_monitor_prefetch(l->monitors[i], ev);
+}
+
+static int lane_step(struct lane *l, const struct kmrv_event *ev)
+{
+	if (ev->tp == KMRV_TP_LOST)
+		return 0;
+	pidtree_step(&l->tree, ev);
+	for (int i = 0; i < l->nr; i++)
+		if (kmrv_monitor_step(l->monitors[i], ev))
+			return -ENOMEM;
+	return 0;
+}
+
+/* A worker lane's share of a batch. */
+static int lane_run(struct lane *l, const struct batch *b)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < b->n && i < LOOKAHEAD; i++)
+		lane_prefetch(l, &b->ev[i]);
+	for (i = 0; i < b->n; i++) {
+		if (i + LOOKAHEAD < b->n)
+			lane_prefetch(l, &b->ev[i + LOOKAHEAD]);
+		ret = lane_step(l, &b->ev[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * The reading thread's share of a batch: the run's counts and lane 0, or
+ * with @serial every lane, the limit checked after each event as it is
+ * with one lane.
+ */
+static int main_run(struct run *run, const struct batch *b, bool serial)
+{
+	int nr_lanes = serial ? run->nr_lanes : 1;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < b->n && i < LOOKAHEAD; i++)
+		for (int k = 0; k < nr_lanes; k++)
+			lane_prefetch(&run->lanes[k], &b->ev[i]);
+	for (i = 0; i < b->n; i++) {
+		const struct kmrv_event *ev = &b->ev[i];
+
+		if (i + LOOKAHEAD < b->n)
+			for (int k = 0; k < nr_lanes; k++)
+				lane_prefetch(&run->lanes[k], &b->ev[i + LOOKAHEAD]);
+		ret = account(run, ev);
+		for (int k = 0; !ret && k < nr_lanes; k++)
+			ret = lane_step(&run->lanes[k], ev);
+		if (!ret && serial && ev->tp != KMRV_TP_LOST)
+			ret = check_limit(run);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Read up to a batch. An event with text ends the batch, its text copied:
+ * the reader keeps it only until the next read. Returns the reader's
+ * -1, or 0 (b->n == 0 at the end).
+ */
+static int read_batch(struct run *run, struct batch *b, char *err, size_t errlen)
+{
+	b->n = 0;
+	b->serial = false;
+	while (b->n < BATCH_EVENTS) {
+		struct kmrv_event *ev = &b->ev[b->n];
+		int got = kmrv_trace_next(run->trace, ev, err, errlen);
+
+		if (got < 0)
+			return -1;
+		if (!got)
+			break;
+		b->n++;
+		if (ev->text) {
+			snprintf(b->text, sizeof(b->text), "%s", ev->text);
+			ev->text = b->text;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* --- one lane ---------------------------------------------------------- */
+
+static int stream_one_lane(struct run *run, char *err, size_t errlen)
+{
+	struct batch *b = malloc(sizeof(*b));
+	int ret = -ENOMEM;
+
+	if (!b)
+		return ret;
+	for (;;) {
+		if (read_batch(run, b, err, errlen)) {
+			/* what was read before a read error is moot */
+			ret = -EIO;
+			break;
+		}
+		if (!b->n) {
+			ret = 0;
+			break;
+		}
+		ret = main_run(run, b, true);
+		if (ret)
+			break;
+	}
+	free(b);
+	return ret;
+}
+
+/* --- several lanes ----------------------------------------------------- */
+
+static void *lane_thread(void *arg)
+{
+	struct lane *l = arg;
+	struct ring *r = l->run->ring;
+	uint64_t seq = 0;
+	int ret = 0;
+
+	for (;;) {
+		const struct batch *b;
+
+		pthread_mutex_lock(&r->lock);
+		while (r->published == seq && !r->closing)
+			pthread_cond_wait(&r->more, &r->lock);
+		if (r->published == seq) {
+			pthread_mutex_unlock(&r->lock);
+			return NULL;
+		}
+		pthread_mutex_unlock(&r->lock);
+
+		b = &r->b[seq % RING_BATCHES];
+		/* after an error, keep acknowledging so the reader never waits */
+		if (!ret && !b->serial)
+			ret = lane_run(l, b);
+
+		pthread_mutex_lock(&r->lock);
+		l->done = ++seq;
+		if (ret)
+			l->err = ret;
+		pthread_cond_signal(&r->less);
+		pthread_mutex_unlock(&r->lock);
+	}
+}
+
+/*
+ * Under the ring's lock: wait until every worker lane has stepped at
+ * least @seq batches. Returns a worker's error, if one had any.
+ */
+static int wait_done(struct run *run, uint64_t seq)
+{
+	struct ring *r = run->ring;
+
+	for (int k = 1; k < run->nr_lanes; k++) {
+		while (run->lanes[k].done < seq && !run->lanes[k].err)
+			pthread_cond_wait(&r->less, &r->lock);
+		if (run->lanes[k].err)
+			return run->lanes[k].err;
+	}
+	return 0;
+}
+
+/*
+ * With a limit, a batch that could take the instances past it is stepped
+ * by the reading thread in every lane, the others idle, so the check
+ * stops at the very event it stops at with one lane. Until then the bound
+ * grows by a batch's worth of new instances at a time.
+ */
+static int plan_batch(struct run *run, struct batch *b, uint64_t seq)
+{
+	size_t max_keys = run->opts->max_keys;
+	size_t growth = (size_t)b->n * run->nr;
+	int ret;
+
+	if (!max_keys || run->bound + growth <= max_keys) {
+		run->bound += growth;
+		return 0;
+	}
+	pthread_mutex_lock(&run->ring->lock);
+	ret = wait_done(run, seq);
+	pthread_mutex_unlock(&run->ring->lock);
+	if (ret)
+		return ret;
+	run->bound = run_live_keys(run);
+	if (run->bound + growth <= max_keys)
+		run->bound += growth;
+	else
+		b->serial = true;
+	return 0;
+}
+
+static int stream_lanes(struct run *run, char *err, size_t errlen)
+{
+	struct ring *r = run->ring;
+	uint64_t seq;
+	int ret = 0;
+
+	for (seq = 0;; seq++) {
+		struct batch *b = &r->b[seq % RING_BATCHES];
+
+		/* the slot is free once every lane has stepped what it held */
+		if (seq >= RING_BATCHES) {
+			pthread_mutex_lock(&r->lock);
+			ret = wait_done(run, seq - RING_BATCHES + 1);
+			pthread_mutex_unlock(&r->lock);
+			if (ret)
+				break;
+		}
+		if (read_batch(run, b, err, errlen)) {
+			ret = -EIO;
+			break;
+		}
+		if (!b->n)
+			break;
+		ret = plan_batch(run, b, seq);
+		if (ret)
+			break;
+
+		pthread_mutex_lock(&r->lock);
+		r->published = seq + 1;
+		pthread_cond_broadcast(&r->more);
+		pthread_mutex_unlock(&r->lock);
+
+		ret = main_run(run, b, b->serial);
+		if (ret)
+			break;
+	}
+	if (!ret) {
+		pthread_mutex_lock(&r->lock);
+		ret = wait_done(run, r->published);
+		pthread_mutex_unlock(&r->lock);
+	}
+	return ret;
+}
+
+static void stop_lanes(struct run *run)
+{
+	struct ring *r = run->ring;
+
+	pthread_mutex_lock(&r->lock);
+	r->closing = true;
+	pthread_cond_broadcast(&r->more);
+	pthread_mutex_unlock(&r->lock);
+	for (int k = 1; k < run->nr_lanes; k++)
+		if (run->lanes[k].started)
+			pthread_join(run->lanes[k].thread, NULL);
+	pthread_cond_destroy(&r->more);
+	pthread_cond_destroy(&r->less);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+	run->ring = NULL;
+}
+
+static int start_lanes(struct run *run)
+{
+	struct ring *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->more, NULL);
+	pthread_cond_init(&r->less, NULL);
+	run->ring = r;
+	for (int k = 1; k < run->nr_lanes; k++) {
+		struct lane *l = &run->lanes[k];
+
+		if (pthread_create(&l->thread, NULL, lane_thread, l)) {
+			stop_lanes(run);
+			return -ENOMEM;
+		}
+		l->started = true;
+	}
+	return 0;
+}
+
+int stream_events(struct run *run, char *err, size_t errlen)
+{
+	int ret;
+
+	if (run->nr_lanes <= 1)
+		return stream_one_lane(run, err, errlen);
+	ret = start_lanes(run);
+	if (ret)
+		return ret;
+	ret = stream_lanes(run, err, errlen);
+	stop_lanes(run);
+	return ret;
+}
