@@ -210,6 +210,10 @@ if [ -n "$SAMPLE" ]; then
 	done
 fi
 
+echo
+echo "== bench/memory_floor: what one core of this machine allows"
+"$B/bench/memory_floor"
+
 if [ "${SKIP_TABLE:-0}" != 1 ]; then
 	echo
 	echo "== bench/table_bench"
