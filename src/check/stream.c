@@ -142,53 +142,42 @@ static int lane_step(struct lane *l, const struct kmrv_event *ev)
 	return 0;
 }
 
-/* A worker lane's share of a batch. */
-static int lane_run(struct lane *l, const struct batch *b)
-{
-	unsigned int i;
-	int ret;
-
-	for (i = 0; i < b->n && i < LOOKAHEAD; i++)
-		lane_prefetch(l, &b->ev[i]);
-	for (i = 0; i < b->n; i++) {
-		if (i + LOOKAHEAD < b->n)
-			lane_prefetch(l, &b->ev[i + LOOKAHEAD]);
-		ret = lane_step(l, &b->ev[i]);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
 /*
- * The reading thread's share of a batch: the run's counts and lane 0, or
- * with @serial every lane, the limit checked after each event as it is
- * with one lane.
+ * Step @b in lanes[0..@nr), LOOKAHEAD events prefetched ahead. With @run,
+ * this is the reading thread: the run's counts too, and with @serial the
+ * limit checked after each event, as it is with one lane.
  */
-static int main_run(struct run *run, const struct batch *b, bool serial)
+static int step_batch(struct lane *lanes, int nr, const struct batch *b,
+		      struct run *run, bool serial)
 {
-	int nr_lanes = serial ? run->nr_lanes : 1;
 	unsigned int i;
-	int ret;
+	int ret = 0;
 
 	for (i = 0; i < b->n && i < LOOKAHEAD; i++)
-		for (int k = 0; k < nr_lanes; k++)
-			lane_prefetch(&run->lanes[k], &b->ev[i]);
+		for (int k = 0; k < nr; k++)
+			lane_prefetch(&lanes[k], &b->ev[i]);
 	for (i = 0; i < b->n; i++) {
 		const struct kmrv_event *ev = &b->ev[i];
 
 		if (i + LOOKAHEAD < b->n)
-			for (int k = 0; k < nr_lanes; k++)
-				lane_prefetch(&run->lanes[k], &b->ev[i + LOOKAHEAD]);
-		ret = account(run, ev);
-		for (int k = 0; !ret && k < nr_lanes; k++)
-			ret = lane_step(&run->lanes[k], ev);
+			for (int k = 0; k < nr; k++)
+				lane_prefetch(&lanes[k], &b->ev[i + LOOKAHEAD]);
+		if (run)
+			ret = account(run, ev);
+		for (int k = 0; !ret && k < nr; k++)
+			ret = lane_step(&lanes[k], ev);
 		if (!ret && serial && ev->tp != KMRV_TP_LOST)
 			ret = check_limit(run);
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+/* The reading thread's share: lane 0, or every lane in a serial batch. */
+static int main_run(struct run *run, const struct batch *b, bool serial)
+{
+	return step_batch(run->lanes, serial ? run->nr_lanes : 1, b, run, serial);
 }
 
 /*
@@ -269,7 +258,7 @@ static void *lane_thread(void *arg)
 		b = &r->b[seq % RING_BATCHES];
 		/* after an error, keep acknowledging so the reader never waits */
 		if (!ret && !b->serial)
-			ret = lane_run(l, b);
+			ret = step_batch(l, 1, b, NULL, false);
 
 		pthread_mutex_lock(&r->lock);
 		l->done = ++seq;

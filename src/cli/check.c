@@ -169,31 +169,15 @@ static void free_args(struct check_args *a)
 
 enum { OPT_FAIL_ON = 256, OPT_TOP, OPT_TREE, OPT_ALL, OPT_READER, OPT_MAX_KEYS };
 
-static int parse_jobs(const char *arg, struct check_args *a)
+/* --jobs and --threads: a count from 0 to @max, 0 meaning one per CPU. */
+static int parse_count(const char *opt, const char *arg, long max, long *out)
 {
 	char *end;
 
 	errno = 0;
-	a->jobs = strtol(arg, &end, 10);
-	if (errno || *end || end == arg || a->jobs < 0 || a->jobs > MAX_JOBS) {
-		cli_error("check: --jobs: '%s' is not a number from 0 to %d", arg, MAX_JOBS);
-		return -1;
-	}
-	if (!a->jobs)
-		a->jobs = sysconf(_SC_NPROCESSORS_ONLN) > 0 ?
-			  sysconf(_SC_NPROCESSORS_ONLN) : 1;
-	return 0;
-}
-
-static int parse_threads(const char *arg, struct check_args *a)
-{
-	char *end;
-
-	errno = 0;
-	a->threads = strtol(arg, &end, 10);
-	if (errno || *end || end == arg || a->threads < 0 || a->threads > KMRV_MAX_THREADS) {
-		cli_error("check: --threads: '%s' is not a number from 0 to %d", arg,
-			  KMRV_MAX_THREADS);
+	*out = strtol(arg, &end, 10);
+	if (errno || *end || end == arg || *out < 0 || *out > max) {
+		cli_error("check: --%s: '%s' is not a number from 0 to %ld", opt, arg, max);
 		return -1;
 	}
 	return 0;
@@ -294,11 +278,14 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 				return -1;
 			break;
 		case 'j':
-			if (parse_jobs(optarg, a))
+			if (parse_count("jobs", optarg, MAX_JOBS, &a->jobs))
 				return -1;
+			if (!a->jobs)
+				a->jobs = sysconf(_SC_NPROCESSORS_ONLN) > 0 ?
+					  sysconf(_SC_NPROCESSORS_ONLN) : 1;
 			break;
 		case 't':
-			if (parse_threads(optarg, a))
+			if (parse_count("threads", optarg, KMRV_MAX_THREADS, &a->threads))
 				return -1;
 			break;
 		case 'h':

@@ -22,6 +22,7 @@
 
 #include <event-parse.h>
 
+#include "kmrv/hash.h"
 #include "perf_priv.h"
 #include "trace_util.h"
 
@@ -296,21 +297,11 @@ static int load_cmdlines(struct perf_data *pd, const char *text)
 
 /* ---- sample ids --------------------------------------------------------- */
 
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
 static int *id_slot(const struct perf_data *pd, uint64_t id)
 {
 	size_t mask = pd->id_cap - 1;
 
-	for (size_t i = mix64(id) & mask;; i = (i + 1) & mask)
+	for (size_t i = kmrv_mix64(id) & mask;; i = (i + 1) & mask)
 		if (pd->id_attr[i] < 0 || pd->id_keys[i] == id)
 			return &pd->id_attr[i];
 }
