@@ -8,7 +8,8 @@
  *
  * Invariants (read these before the code):
  *  - capacity is a power of two; the load factor stays <= 3/4, growth
- *    doubles and reinserts.
+ *    doubles and reinserts (in place, by mremap, once the slot array
+ *    reaches 2 MiB: only the new half is fresh memory).
  *  - the key is (ptr, pid); ptr == 0 marks an empty slot (the engine never
  *    sees NULL objects: failed allocations and NULL frees are filtered).
  *  - the home slot is a strong 64-bit mixer of the key, because slab

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "kmrv/hash.h"
 #include "kmrv/table.h"
 
 #define SLAB_BASE	0xffff888000000000ULL
@@ -484,6 +485,113 @@ static void delete_in_cluster_wrapping_around_end_keeps_keys_reachable(void **st
 	ref_release(&r);
 }
 
+/*
+ * Tables whose slot array reaches 2 MiB grow in place (table.c,
+ * grow_in_place): the entries are rehashed inside the doubled arrays.
+ * Here the table is full to its limit at 2^17 slots, with a run that
+ * wraps from the last slots to the first (the case the in-place rehash
+ * stashes), then grows twice. Homes come from the mixer, checked against
+ * the table's own placement first.
+ */
+static size_t mixer_home(uint64_t ptr, int32_t pid, size_t cap)
+{
+	return (size_t)kmrv_mix_key(ptr, pid) & (cap - 1);
+}
+
+static void check_probe_invariant_by_mixer(struct kmrv_table *t)
+{
+	size_t cap = kmrv_table_capacity(t), mask = cap - 1;
+	struct kmrv_instance *inst;
+	size_t cursor = 0, n = 0;
+
+	while ((inst = kmrv_table_next(t, &cursor))) {
+		size_t pos = cursor - 1, k;
+
+		for (k = mixer_home(inst->ptr, inst->pid, cap); k != pos;
+		     k = (k + 1) & mask)
+			assert_true(slot_taken(t, k));
+		n++;
+	}
+	assert_int_equal(n, kmrv_table_count(t));
+}
+
+static void in_place_growth(bool history)
+{
+	const size_t cap = 1 << 17, limit = cap - cap / 4;
+	struct kmrv_table *t, *probe;
+	struct ref r;
+	size_t i, n, wrapped = 0;
+	uint64_t cand;
+
+	rng_state = history ? 5 : 6;
+	probe = kmrv_table_new(48, true);
+	assert_non_null(probe);
+	for (i = 0; i < 64; i++)
+		assert_int_equal(home_of(probe, SLAB_BASE + i * 64, 3),
+				 mixer_home(SLAB_BASE + i * 64, 3,
+					    kmrv_table_capacity(probe)));
+	kmrv_table_free(probe);
+
+	/* 12 keys homed in the last 4 slots, then random ones up to the limit */
+	ref_init(&r, 2 * limit + 60000);
+	n = 0;
+	for (cand = 0; wrapped < 12; cand++) {
+		uint64_t ptr = SLAB_BASE + cand * 64;
+
+		if (mixer_home(ptr, 3, cap) >= cap - 4) {
+			r.keys[n++] = (struct key){ .ptr = ptr, .pid = 3 };
+			wrapped++;
+		}
+	}
+	for (; n < r.n; n++)
+		r.keys[n] = (struct key){ .ptr = rng() << 4 | 0x10,
+					  .pid = (int32_t)(rng() % 7) };
+
+	t = kmrv_table_new(limit, history);
+	assert_non_null(t);
+	assert_int_equal(kmrv_table_capacity(t), cap);
+	for (i = 0; i < limit; i++)
+		op_insert(t, &r, i);
+	assert_int_equal(kmrv_table_capacity(t), cap);
+	/* the setup really wraps: the last and first slots are taken */
+	assert_true(slot_taken(t, cap - 1));
+	assert_true(slot_taken(t, 0));
+	check_probe_invariant_by_mixer(t);
+
+	op_insert(t, &r, limit);
+	assert_int_equal(kmrv_table_capacity(t), 2 * cap);
+	check_invariants(t, limit + 1);
+	check_probe_invariant_by_mixer(t);
+	check_all_finds(t, &r);
+	check_iteration(t, &r);
+
+	/* churn through a second growth, deletes shifting moved entries */
+	for (i = limit + 1; i < r.n; i++) {
+		op_insert(t, &r, i);
+		if (i % 3 == 0)
+			op_delete(t, &r, rng() % i);
+	}
+	assert_int_equal(kmrv_table_capacity(t), 4 * cap);
+	check_invariants(t, r.count);
+	check_probe_invariant_by_mixer(t);
+	check_all_finds(t, &r);
+	check_iteration(t, &r);
+	kmrv_table_free(t);
+	ref_release(&r);
+}
+
+static void in_place_growth_with_history_keeps_every_key_and_payload(void **state)
+{
+	(void)state;
+	in_place_growth(true);
+}
+
+static void in_place_growth_without_history_keeps_every_key(void **state)
+{
+	(void)state;
+	in_place_growth(false);
+}
+
 static void delete_then_reinsert_returns_fresh_zeroed_entry(void **state)
 {
 	struct kmrv_table *t;
@@ -536,6 +644,8 @@ int main(void)
 		cmocka_unit_test(growth_from_tiny_hint_keeps_load_at_most_three_quarters),
 		cmocka_unit_test(hint_sizes_table_without_growth),
 		cmocka_unit_test(delete_in_cluster_wrapping_around_end_keeps_keys_reachable),
+		cmocka_unit_test(in_place_growth_with_history_keeps_every_key_and_payload),
+		cmocka_unit_test(in_place_growth_without_history_keeps_every_key),
 		cmocka_unit_test(delete_then_reinsert_returns_fresh_zeroed_entry),
 		cmocka_unit_test(empty_table_iterates_nothing),
 	};
