@@ -180,7 +180,8 @@ static volatile uint64_t sink;
 
 static void bench_kmrv(const uint64_t *k, size_t n, bool history, double ns[4])
 {
-	struct kmrv_table *t = kmrv_table_new(0, history);
+	struct kmrv_table *t = kmrv_table_new(0, history ? KMRV_HISTORY_FULL :
+						   KMRV_HISTORY_NONE);
 	struct kmrv_instance *inst;
 	uint64_t hits = 0;
 	bool created;

@@ -18,7 +18,7 @@
  *    are no tombstones and probe lengths never degrade under churn.
  *  - a pointer returned by find/insert is valid until the next insert or
  *    delete on the same table.
- *  - a slot is 16 bytes (the instance), 80 with history; a table
+ *  - a slot is 16 bytes (the instance), 48 or 80 with history; a table
  *    that grew to n keys has between 4n/3 and 8n/3 slots (more if the
  *    hint or the minimum of 8 asked for it).
  */
@@ -47,8 +47,8 @@ struct kmrv_instance {
 /*
  * What the report needs to explain an instance's verdicts, and the group
  * whose slot it holds: kept beside the instance only in tables created
- * with history (kmrv_table_new), so a spec whose verdicts never need it
- * costs 16 bytes a slot instead of 80.
+ * with KMRV_HISTORY_FULL, so a spec whose verdicts never need it costs
+ * 16 bytes a slot instead of 80.
  */
 struct kmrv_history {
 	uint64_t	alloc_ts;	/* last alloc of ptr (0: none seen) */
@@ -64,13 +64,35 @@ struct kmrv_history {
 	uint64_t	pad;		/* one cache line, not two */
 } __attribute__((aligned(64)));
 
+/*
+ * The last allocation alone: all a leak report needs. Half a line, so a
+ * table of a million objects that only reports leaks keeps half the
+ * history memory of KMRV_HISTORY_FULL (48 bytes a slot, not 80).
+ */
+struct kmrv_alloc_record {
+	uint64_t	ts;		/* 0: none seen */
+	uint64_t	site;
+	uint64_t	bytes;
+	int32_t		pid;
+	uint16_t	cpu;
+	uint16_t	pad;
+} __attribute__((aligned(32)));
+
+/* What a table keeps beside each instance. */
+enum kmrv_table_history {
+	KMRV_HISTORY_NONE,
+	KMRV_HISTORY_FULL,	/* a struct kmrv_history */
+	KMRV_HISTORY_ALLOC,	/* a struct kmrv_alloc_record */
+};
+
 struct kmrv_table;
 
 /*
- * A table with room for @hint keys before it grows, keeping a
- * kmrv_history per instance if @history. NULL on ENOMEM.
+ * A table with room for @hint keys before it grows, keeping @history
+ * beside each instance. NULL on ENOMEM.
  */
-struct kmrv_table *kmrv_table_new(size_t hint, bool history);
+struct kmrv_table *kmrv_table_new(size_t hint,
+				  enum kmrv_table_history history);
 void kmrv_table_free(struct kmrv_table *t);
 
 /* The instance for (ptr, pid), or NULL. @ptr must not be 0. */
@@ -93,10 +115,14 @@ struct kmrv_instance *kmrv_table_insert(struct kmrv_table *t, uint64_t ptr,
 
 /*
  * The history of @inst (a pointer from find/insert/next), valid as long
- * as @inst is; NULL if the table keeps none.
+ * as @inst is; NULL unless the table keeps KMRV_HISTORY_FULL.
  */
 struct kmrv_history *kmrv_table_history(const struct kmrv_table *t,
 					const struct kmrv_instance *inst);
+
+/* The same for KMRV_HISTORY_ALLOC tables (NULL in the others). */
+struct kmrv_alloc_record *kmrv_table_alloc_record(const struct kmrv_table *t,
+						  const struct kmrv_instance *inst);
 
 /* Remove @inst (a pointer from find/insert); backward-shift deletion. */
 void kmrv_table_delete(struct kmrv_table *t, struct kmrv_instance *inst);

@@ -45,8 +45,10 @@ struct group_map {
 
 struct kmrv_monitor {
 	const struct kmrv_spec	*spec;
-	bool			history;
+	enum kmrv_table_history	history;
 	bool			free_history;	/* history's free_* too */
+	/* a KMRV_HISTORY_ALLOC record as a verdict's kmrv_history */
+	struct kmrv_history	verdict_hist;
 	kmrv_verdict_fn		fn;
 	void			*ctx;
 	struct kmrv_table	*table;
@@ -172,13 +174,27 @@ static inline int other_event(const struct kmrv_spec *spec, int e)
 /* A key not in the table has the history of an object never seen. */
 static const struct kmrv_history no_history;
 
-static const struct kmrv_history *history_of(const struct kmrv_monitor *m,
+static const struct kmrv_history *history_of(struct kmrv_monitor *m,
 					     const struct kmrv_instance *inst,
 					     bool in_table)
 {
-	if (!m->history)
+	const struct kmrv_alloc_record *a;
+	struct kmrv_history *h = &m->verdict_hist;
+
+	if (m->history == KMRV_HISTORY_NONE)
 		return NULL;
-	return in_table ? kmrv_table_history(m->table, inst) : &no_history;
+	if (!in_table)
+		return &no_history;
+	if (m->history == KMRV_HISTORY_FULL)
+		return kmrv_table_history(m->table, inst);
+	a = kmrv_table_alloc_record(m->table, inst);
+	memset(h, 0, sizeof(*h));
+	h->alloc_ts = a->ts;
+	h->alloc_site = a->site;
+	h->alloc_bytes = a->bytes;
+	h->alloc_pid = a->pid;
+	h->alloc_cpu = a->cpu;
+	return h;
 }
 
 static void report(struct kmrv_monitor *m, int kind,
@@ -307,6 +323,20 @@ static void nudge_holder(struct kmrv_monitor *m, const struct kmrv_event *ev,
  * leaves the history line alone, which spares large tables a cache miss
  * on every free.
  */
+static void record_alloc(const struct kmrv_monitor *m,
+			 struct kmrv_instance *inst,
+			 const struct kmrv_event *ev)
+{
+	struct kmrv_alloc_record *a = kmrv_table_alloc_record(m->table, inst);
+
+	a->ts = ev->ts;
+	a->site = ev->call_site;
+	a->bytes = ev->bytes_alloc;
+	a->pid = ev->pid;
+	a->cpu = (uint16_t)ev->cpu;
+	inst->freed_once = 0;
+}
+
 static void record(const struct kmrv_monitor *m, struct kmrv_instance *inst,
 		   const struct kmrv_event *ev)
 {
@@ -314,6 +344,10 @@ static void record(const struct kmrv_monitor *m, struct kmrv_instance *inst,
 
 	switch (kmrv_tp_class(ev->tp)) {
 	case KMRV_CLASS_ALLOC:
+		if (m->history == KMRV_HISTORY_ALLOC) {
+			record_alloc(m, inst, ev);
+			break;
+		}
 		h = kmrv_table_history(m->table, inst);
 		h->alloc_ts = ev->ts;
 		h->alloc_site = ev->call_site;
@@ -381,7 +415,7 @@ static int own_step(struct kmrv_monitor *m, const struct kmrv_event *ev,
 		if (kmrv_table_count(m->table) > m->peak_live)
 			m->peak_live = kmrv_table_count(m->table);
 	}
-	if (m->history)
+	if (m->history != KMRV_HISTORY_NONE)
 		record(m, inst, ev);
 	inst->state = (uint8_t)to;
 
@@ -491,18 +525,20 @@ void kmrv_monitor_finish(struct kmrv_monitor *m)
 }
 
 /*
- * History costs 56 of a slot's 80 bytes and a cache line per write: keep
- * it when a verdict could show it, at end (the allocation of what is
- * left) or, if asked, on events; and when groups need its slot record.
+ * History costs a cache line per write and 64 of a slot's 80 bytes: keep
+ * all of it when a verdict could show it (-v) or groups need its slot
+ * record; keep only the allocation (32 bytes) when only an at-end
+ * verdict shows it (a leak's site, size and age); else none.
  */
-static bool needs_history(const struct kmrv_spec *spec, unsigned int flags)
+static enum kmrv_table_history needs_history(const struct kmrv_spec *spec,
+					     unsigned int flags)
 {
 	if ((flags & KMRV_MONITOR_HISTORY) || spec->group != KMRV_GROUP_NONE)
-		return true;
+		return KMRV_HISTORY_FULL;
 	for (int s = 0; s < spec->nr_states; s++)
 		if (spec->at_end[s] != KMRV_NONE)
-			return true;
-	return false;
+			return KMRV_HISTORY_ALLOC;
+	return KMRV_HISTORY_NONE;
 }
 
 struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,

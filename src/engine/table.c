@@ -6,15 +6,16 @@
  * below relies on):
  *  - mask + 1 is the capacity, a power of two; count <= max_count =
  *    3/4 capacity, so every probe sequence meets an empty slot and ends.
- *  - slots[i] is an instance, ptr 0 for an empty slot; hist[i], when
- *    the table keeps history, is its history: the two arrays always move
- *    together. Probes compare the 16-byte instances in place, four to a
- *    cache line, so a hit near home costs one line and a miss at load
- *    3/4 (about 8 slots) two adjacent ones. (An earlier layout kept a
- *    separate array of 8-byte hashes in front of 72-byte entries; with
- *    16-byte instances it only added a line to every hit.) History is
- *    64 bytes, one line, touched only by the monitor's writes and the
- *    report.
+ *  - slots[i] is an instance, ptr 0 for an empty slot; the hist_size
+ *    bytes at hist + i * hist_size, when the table keeps history, are
+ *    its history: the two arrays always move together. Probes compare
+ *    the 16-byte instances in place, four to a cache line, so a hit
+ *    near home costs one line and a miss at load 3/4 (about 8 slots)
+ *    two adjacent ones. (An earlier layout kept a separate array of
+ *    8-byte hashes in front of 72-byte entries; with 16-byte instances
+ *    it only added a line to every hit.) History is a line (full) or
+ *    half of one (the allocation alone), aligned to its size, touched
+ *    only by the monitor's writes and the report.
  *  - an entry lives in its home slot hash & mask or after it, with no
  *    empty slot between home and entry (linear probing, cyclic).
  *  - delete keeps that true without tombstones: it walks the rest of the
@@ -38,11 +39,13 @@ static_assert(sizeof(struct kmrv_instance) == 16,
 	      "struct kmrv_instance: keep it at 16 bytes (table.h)");
 static_assert(sizeof(struct kmrv_history) == 64,
 	      "struct kmrv_history: keep it at one cache line (table.h)");
+static_assert(sizeof(struct kmrv_alloc_record) == 32,
+	      "struct kmrv_alloc_record: keep it at half a line (table.h)");
 
 struct kmrv_table {
 	struct kmrv_instance	*slots;
-	struct kmrv_history	*hist;		/* NULL: no history kept */
-	bool			with_history;
+	uint8_t			*hist;		/* NULL: no history kept */
+	size_t			hist_size;	/* bytes per slot, 0, 32 or 64 */
 	size_t			mask;
 	size_t			count;
 	size_t			max_count;
@@ -112,19 +115,34 @@ static void zfree(void *p, size_t bytes)
 		munmap(p, bytes);
 }
 
-static void arrays_free(struct kmrv_instance *slots,
-			struct kmrv_history *hist, size_t capacity)
+static void arrays_free(struct kmrv_instance *slots, uint8_t *hist,
+			size_t hist_size, size_t capacity)
 {
 	zfree(slots, capacity * sizeof(*slots));
-	zfree(hist, capacity * sizeof(*hist));
+	zfree(hist, capacity * hist_size);
+}
+
+static inline void *hist_at(const struct kmrv_table *t, size_t i)
+{
+	return t->hist + i * t->hist_size;
+}
+
+/* One slot's history from @src to @dst: two fixed sizes, no loop. */
+static inline void hist_copy(const struct kmrv_table *t, void *dst,
+			     const void *src)
+{
+	if (t->hist_size == sizeof(struct kmrv_history))
+		memcpy(dst, src, sizeof(struct kmrv_history));
+	else
+		memcpy(dst, src, sizeof(struct kmrv_alloc_record));
 }
 
 static int table_alloc(struct kmrv_table *t, size_t capacity)
 {
 	t->slots = zalloc(capacity * sizeof(*t->slots));
-	t->hist = t->with_history ? zalloc(capacity * sizeof(*t->hist)) : NULL;
-	if (!t->slots || (t->with_history && !t->hist)) {
-		arrays_free(t->slots, t->hist, capacity);
+	t->hist = t->hist_size ? zalloc(capacity * t->hist_size) : NULL;
+	if (!t->slots || (t->hist_size && !t->hist)) {
+		arrays_free(t->slots, t->hist, t->hist_size, capacity);
 		return -1;
 	}
 	t->mask = capacity - 1;
@@ -132,7 +150,8 @@ static int table_alloc(struct kmrv_table *t, size_t capacity)
 	return 0;
 }
 
-struct kmrv_table *kmrv_table_new(size_t hint, bool history)
+struct kmrv_table *kmrv_table_new(size_t hint,
+				  enum kmrv_table_history history)
 {
 	struct kmrv_table *t;
 	size_t capacity = TABLE_MIN_CAPACITY;
@@ -146,7 +165,10 @@ struct kmrv_table *kmrv_table_new(size_t hint, bool history)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
-	t->with_history = history;
+	if (history == KMRV_HISTORY_FULL)
+		t->hist_size = sizeof(struct kmrv_history);
+	else if (history == KMRV_HISTORY_ALLOC)
+		t->hist_size = sizeof(struct kmrv_alloc_record);
 	if (table_alloc(t, capacity)) {
 		free(t);
 		return NULL;
@@ -158,7 +180,7 @@ void kmrv_table_free(struct kmrv_table *t)
 {
 	if (!t)
 		return;
-	arrays_free(t->slots, t->hist, t->mask + 1);
+	arrays_free(t->slots, t->hist, t->hist_size, t->mask + 1);
 	free(t);
 }
 
@@ -197,13 +219,23 @@ void kmrv_table_prefetch(const struct kmrv_table *t, uint64_t ptr, int32_t pid,
 
 	__builtin_prefetch(&t->slots[i], 1);
 	if (history && t->hist)
-		__builtin_prefetch(&t->hist[i], 1);
+		__builtin_prefetch(hist_at(t, i), 1);
 }
 
 struct kmrv_history *kmrv_table_history(const struct kmrv_table *t,
 					const struct kmrv_instance *inst)
 {
-	return t->hist ? &t->hist[inst - t->slots] : NULL;
+	if (t->hist_size != sizeof(struct kmrv_history))
+		return NULL;
+	return hist_at(t, (size_t)(inst - t->slots));
+}
+
+struct kmrv_alloc_record *kmrv_table_alloc_record(const struct kmrv_table *t,
+						  const struct kmrv_instance *inst)
+{
+	if (t->hist_size != sizeof(struct kmrv_alloc_record))
+		return NULL;
+	return hist_at(t, (size_t)(inst - t->slots));
 }
 
 /*
@@ -213,7 +245,7 @@ struct kmrv_history *kmrv_table_history(const struct kmrv_table *t,
 static int grow_by_copy(struct kmrv_table *t, size_t old_capacity)
 {
 	struct kmrv_instance *old = t->slots;
-	struct kmrv_history *old_hist = t->hist;
+	uint8_t *old_hist = t->hist;
 	size_t i;
 
 	if (table_alloc(t, old_capacity * 2)) {
@@ -232,9 +264,9 @@ static int grow_by_copy(struct kmrv_table *t, size_t old_capacity)
 			j = (j + 1) & t->mask;
 		t->slots[j] = old[i];
 		if (old_hist)
-			t->hist[j] = old_hist[i];
+			hist_copy(t, hist_at(t, j), old_hist + i * t->hist_size);
 	}
-	arrays_free(old, old_hist, old_capacity);
+	arrays_free(old, old_hist, t->hist_size, old_capacity);
 	return 0;
 }
 
@@ -262,7 +294,7 @@ static void *remap_huge(void *old, size_t old_bytes, size_t new_bytes)
 
 /* Put the entry (and history) @e/@eh at the end of its new probe run. */
 static void place(struct kmrv_table *t, const struct kmrv_instance *e,
-		  const struct kmrv_history *eh)
+		  const void *eh)
 {
 	size_t j = home(t, e->ptr, e->pid);
 
@@ -270,7 +302,7 @@ static void place(struct kmrv_table *t, const struct kmrv_instance *e,
 		j = (j + 1) & t->mask;
 	t->slots[j] = *e;
 	if (eh)
-		t->hist[j] = *eh;
+		hist_copy(t, hist_at(t, j), eh);
 }
 
 /*
@@ -289,29 +321,29 @@ static void place(struct kmrv_table *t, const struct kmrv_instance *e,
  */
 static void rehash_in_place(struct kmrv_table *t, size_t old_capacity,
 			    struct kmrv_instance *stash,
-			    struct kmrv_history *stash_hist, size_t nr_stash)
+			    uint8_t *stash_hist, size_t nr_stash)
 {
-	size_t i;
+	size_t i, hs = t->hist_size;
 
 	for (i = 0; i < nr_stash; i++) {
 		stash[i] = t->slots[i];
 		if (stash_hist)
-			stash_hist[i] = t->hist[i];
+			hist_copy(t, stash_hist + i * hs, hist_at(t, i));
 		t->slots[i].ptr = 0;
 	}
 	for (i = nr_stash; i < old_capacity; i++) {
 		struct kmrv_instance e = t->slots[i];
-		struct kmrv_history eh;
+		struct kmrv_history eh;	/* room for either kind */
 
 		if (!e.ptr)
 			continue;
 		if (t->hist)
-			eh = t->hist[i];
+			hist_copy(t, &eh, hist_at(t, i));
 		t->slots[i].ptr = 0;
 		place(t, &e, t->hist ? &eh : NULL);
 	}
 	for (i = 0; i < nr_stash; i++)
-		place(t, &stash[i], stash_hist ? &stash_hist[i] : NULL);
+		place(t, &stash[i], stash_hist ? stash_hist + i * hs : NULL);
 }
 
 /*
@@ -326,16 +358,16 @@ static int grow_in_place(struct kmrv_table *t, size_t old_capacity)
 {
 	size_t capacity = old_capacity * 2, nr_stash = 0;
 	size_t slots_bytes = old_capacity * sizeof(*t->slots);
-	size_t hist_bytes = old_capacity * sizeof(*t->hist);
+	size_t hist_bytes = old_capacity * t->hist_size;
 	struct kmrv_instance *stash = NULL, *slots;
-	struct kmrv_history *stash_hist = NULL, *hist;
+	uint8_t *stash_hist = NULL, *hist;
 
 	while (t->slots[nr_stash].ptr)
 		nr_stash++;
 	if (nr_stash) {
 		stash = malloc(nr_stash * sizeof(*stash));
 		if (t->hist)
-			stash_hist = aligned_alloc(64, nr_stash * sizeof(*stash_hist));
+			stash_hist = aligned_alloc(64, nr_stash * 64);
 		if (!stash || (t->hist && !stash_hist))
 			goto fail;
 	}
@@ -398,7 +430,7 @@ struct kmrv_instance *kmrv_table_insert(struct kmrv_table *t, uint64_t ptr,
 	s = &t->slots[i];
 	memset(s, 0, sizeof(*s));
 	if (t->hist)
-		memset(&t->hist[i], 0, sizeof(t->hist[i]));
+		memset(hist_at(t, i), 0, t->hist_size);
 	s->ptr = ptr;
 	s->pid = pid;
 	t->count++;
@@ -427,7 +459,7 @@ void kmrv_table_delete(struct kmrv_table *t, struct kmrv_instance *inst)
 			continue;
 		t->slots[hole] = *s;
 		if (t->hist)
-			t->hist[hole] = t->hist[j];
+			hist_copy(t, hist_at(t, hole), hist_at(t, j));
 		hole = j;
 	}
 	/* the slot's history is zeroed when the slot is taken again */
@@ -449,8 +481,7 @@ size_t kmrv_table_bytes(const struct kmrv_table *t)
 {
 	size_t slot = sizeof(*t->slots);
 
-	if (t->with_history)
-		slot += sizeof(*t->hist);
+	slot += t->hist_size;
 	return (t->mask + 1) * slot;
 }
 

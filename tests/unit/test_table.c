@@ -128,22 +128,39 @@ static uint64_t set_payload(struct kmrv_table *t, struct kmrv_instance *inst,
 			    uint64_t v)
 {
 	struct kmrv_history *h = kmrv_table_history(t, inst);
+	struct kmrv_alloc_record *a = kmrv_table_alloc_record(t, inst);
 
+	assert_false(h && a);
 	inst->state = (uint8_t)v;
-	if (!h)
-		return (uint8_t)v;
-	h->alloc_ts = v;
-	return v;
+	if (h) {
+		h->alloc_ts = v;
+		h->free_site = ~v;	/* the far end of the line moves too */
+		return v;
+	}
+	if (a) {
+		a->ts = v;
+		a->cpu = (uint16_t)~v;
+		return v;
+	}
+	return (uint8_t)v;
 }
 
 static uint64_t payload(struct kmrv_table *t, struct kmrv_instance *inst)
 {
 	struct kmrv_history *h = kmrv_table_history(t, inst);
+	struct kmrv_alloc_record *a = kmrv_table_alloc_record(t, inst);
 
-	if (!h)
-		return inst->state;
-	assert_int_equal(inst->state, (uint8_t)h->alloc_ts);
-	return h->alloc_ts;
+	if (h) {
+		assert_int_equal(inst->state, (uint8_t)h->alloc_ts);
+		assert_int_equal(h->free_site, ~h->alloc_ts);
+		return h->alloc_ts;
+	}
+	if (a) {
+		assert_int_equal(inst->state, (uint8_t)a->ts);
+		assert_int_equal(a->cpu, (uint16_t)~a->ts);
+		return a->ts;
+	}
+	return inst->state;
 }
 
 /* Every key of the universe: find agrees with the reference. */
@@ -187,6 +204,10 @@ static void op_insert(struct kmrv_table *t, struct ref *r, size_t i)
 	if (kmrv_table_history(t, inst)) {
 		assert_int_equal(kmrv_table_history(t, inst)->alloc_ts, 0);
 		assert_int_equal(kmrv_table_history(t, inst)->free_site, 0);
+	}
+	if (kmrv_table_alloc_record(t, inst)) {
+		assert_int_equal(kmrv_table_alloc_record(t, inst)->ts, 0);
+		assert_int_equal(kmrv_table_alloc_record(t, inst)->cpu, 0);
 	}
 	r->payload[i] = set_payload(t, inst, rng() | 1);
 	r->present[i] = true;
@@ -255,13 +276,12 @@ static void churn(struct kmrv_table *t, struct ref *r, size_t ops)
 	check_iteration(t, r);
 }
 
-static void churn_with_slab_addresses_matches_reference(void **state)
+static void churn_with_slab_addresses(enum kmrv_table_history history)
 {
 	struct kmrv_table *t;
 	struct ref r;
 	size_t i;
 
-	(void)state;
 	rng_state = 1;
 	ref_init(&r, 30000);
 	/* 64-byte objects, back to back, one pid: the slab case */
@@ -269,11 +289,24 @@ static void churn_with_slab_addresses_matches_reference(void **state)
 		r.keys[i].ptr = SLAB_BASE + i * 64;
 		r.keys[i].pid = 0;
 	}
-	t = kmrv_table_new(16, true);
+	t = kmrv_table_new(16, history);
 	assert_non_null(t);
 	churn(t, &r, 400000);
 	kmrv_table_free(t);
 	ref_release(&r);
+}
+
+static void churn_with_slab_addresses_matches_reference(void **state)
+{
+	(void)state;
+	churn_with_slab_addresses(KMRV_HISTORY_FULL);
+}
+
+/* the same with 32-byte allocation records: two to a line */
+static void churn_with_alloc_records_matches_reference(void **state)
+{
+	(void)state;
+	churn_with_slab_addresses(KMRV_HISTORY_ALLOC);
 }
 
 static void churn_with_page_aligned_pids_and_pointers_matches_reference(void **state)
@@ -291,7 +324,7 @@ static void churn_with_page_aligned_pids_and_pointers_matches_reference(void **s
 		r.keys[i].pid = (int32_t)(i % 6) * 1000 + 1;
 	}
 	/* and without history: the payload is the state byte */
-	t = kmrv_table_new(0, false);
+	t = kmrv_table_new(0, KMRV_HISTORY_NONE);
 	assert_non_null(t);
 	churn(t, &r, 300000);
 	kmrv_table_free(t);
@@ -314,7 +347,7 @@ static void same_pointer_with_different_pids_are_distinct_keys(void **state)
 	}
 	r.keys[0].pid = INT32_MIN;
 	r.keys[1].pid = INT32_MAX;
-	t = kmrv_table_new(1, true);
+	t = kmrv_table_new(1, KMRV_HISTORY_FULL);
 	assert_non_null(t);
 	for (i = 0; i < r.n; i++)
 		op_insert(t, &r, i);
@@ -339,7 +372,7 @@ static void growth_from_tiny_hint_keeps_load_at_most_three_quarters(void **state
 		r.keys[i].ptr = SLAB_BASE + i * 32;
 		r.keys[i].pid = 0;
 	}
-	t = kmrv_table_new(0, true);
+	t = kmrv_table_new(0, KMRV_HISTORY_FULL);
 	assert_non_null(t);
 	last_cap = kmrv_table_capacity(t);
 	assert_true(is_pow2(last_cap));
@@ -372,7 +405,7 @@ static void hint_sizes_table_without_growth(void **state)
 		size_t cap, i;
 		bool created;
 
-		t = kmrv_table_new(hints[h], true);
+		t = kmrv_table_new(hints[h], KMRV_HISTORY_FULL);
 		assert_non_null(t);
 		cap = kmrv_table_capacity(t);
 		assert_true(is_pow2(cap));
@@ -441,7 +474,7 @@ static void delete_in_cluster_wrapping_around_end_keeps_keys_reachable(void **st
 	(void)state;
 	rng_state = 11;
 	/* hint 48 gives capacity 64 and no growth up to 48 keys */
-	probe = kmrv_table_new(48, true);
+	probe = kmrv_table_new(48, KMRV_HISTORY_FULL);
 	assert_non_null(probe);
 	cap = kmrv_table_capacity(probe);
 	mask = cap - 1;
@@ -457,7 +490,7 @@ static void delete_in_cluster_wrapping_around_end_keeps_keys_reachable(void **st
 	}
 
 	for (round = 0; round < 2000; round++) {
-		t = kmrv_table_new(48, true);
+		t = kmrv_table_new(48, KMRV_HISTORY_FULL);
 		assert_non_null(t);
 		for (i = 0; i < r.n; i++)
 			r.present[i] = false;
@@ -515,7 +548,7 @@ static void check_probe_invariant_by_mixer(struct kmrv_table *t)
 	assert_int_equal(n, kmrv_table_count(t));
 }
 
-static void in_place_growth(bool history)
+static void in_place_growth(enum kmrv_table_history history)
 {
 	const size_t cap = 1 << 17, limit = cap - cap / 4;
 	struct kmrv_table *t, *probe;
@@ -523,8 +556,8 @@ static void in_place_growth(bool history)
 	size_t i, n, wrapped = 0;
 	uint64_t cand;
 
-	rng_state = history ? 5 : 6;
-	probe = kmrv_table_new(48, true);
+	rng_state = 5 + history;
+	probe = kmrv_table_new(48, KMRV_HISTORY_FULL);
 	assert_non_null(probe);
 	for (i = 0; i < 64; i++)
 		assert_int_equal(home_of(probe, SLAB_BASE + i * 64, 3),
@@ -583,13 +616,19 @@ static void in_place_growth(bool history)
 static void in_place_growth_with_history_keeps_every_key_and_payload(void **state)
 {
 	(void)state;
-	in_place_growth(true);
+	in_place_growth(KMRV_HISTORY_FULL);
+}
+
+static void in_place_growth_with_alloc_records_keeps_every_key_and_payload(void **state)
+{
+	(void)state;
+	in_place_growth(KMRV_HISTORY_ALLOC);
 }
 
 static void in_place_growth_without_history_keeps_every_key(void **state)
 {
 	(void)state;
-	in_place_growth(false);
+	in_place_growth(KMRV_HISTORY_NONE);
 }
 
 static void delete_then_reinsert_returns_fresh_zeroed_entry(void **state)
@@ -599,7 +638,7 @@ static void delete_then_reinsert_returns_fresh_zeroed_entry(void **state)
 	bool created;
 
 	(void)state;
-	t = kmrv_table_new(4, true);
+	t = kmrv_table_new(4, KMRV_HISTORY_FULL);
 	assert_non_null(t);
 	inst = kmrv_table_insert(t, 0x1000, 5, &created);
 	assert_true(created);
@@ -626,7 +665,7 @@ static void empty_table_iterates_nothing(void **state)
 	size_t cursor = 0;
 
 	(void)state;
-	t = kmrv_table_new(0, true);
+	t = kmrv_table_new(0, KMRV_HISTORY_FULL);
 	assert_non_null(t);
 	assert_null(kmrv_table_next(t, &cursor));
 	assert_null(kmrv_table_next(t, &cursor));
@@ -639,12 +678,14 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(churn_with_slab_addresses_matches_reference),
+		cmocka_unit_test(churn_with_alloc_records_matches_reference),
 		cmocka_unit_test(churn_with_page_aligned_pids_and_pointers_matches_reference),
 		cmocka_unit_test(same_pointer_with_different_pids_are_distinct_keys),
 		cmocka_unit_test(growth_from_tiny_hint_keeps_load_at_most_three_quarters),
 		cmocka_unit_test(hint_sizes_table_without_growth),
 		cmocka_unit_test(delete_in_cluster_wrapping_around_end_keeps_keys_reachable),
 		cmocka_unit_test(in_place_growth_with_history_keeps_every_key_and_payload),
+		cmocka_unit_test(in_place_growth_with_alloc_records_keeps_every_key_and_payload),
 		cmocka_unit_test(in_place_growth_without_history_keeps_every_key),
 		cmocka_unit_test(delete_then_reinsert_returns_fresh_zeroed_entry),
 		cmocka_unit_test(empty_table_iterates_nothing),
