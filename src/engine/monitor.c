@@ -171,6 +171,16 @@ static inline int other_event(const struct kmrv_spec *spec, int e)
 	return spec->other_event;
 }
 
+static void history_set_alloc(struct kmrv_history *h,
+			      const struct kmrv_alloc_record *a)
+{
+	h->alloc_ts = a->ts;
+	h->alloc_site = a->site;
+	h->alloc_bytes = a->bytes;
+	h->alloc_pid = a->pid;
+	h->alloc_cpu = a->cpu;
+}
+
 /* A key not in the table has the history of an object never seen. */
 static const struct kmrv_history no_history;
 
@@ -178,7 +188,6 @@ static const struct kmrv_history *history_of(struct kmrv_monitor *m,
 					     const struct kmrv_instance *inst,
 					     bool in_table)
 {
-	const struct kmrv_alloc_record *a;
 	struct kmrv_history *h = &m->verdict_hist;
 
 	if (m->history == KMRV_HISTORY_NONE)
@@ -187,13 +196,8 @@ static const struct kmrv_history *history_of(struct kmrv_monitor *m,
 		return &no_history;
 	if (m->history == KMRV_HISTORY_FULL)
 		return kmrv_table_history(m->table, inst);
-	a = kmrv_table_alloc_record(m->table, inst);
 	memset(h, 0, sizeof(*h));
-	h->alloc_ts = a->ts;
-	h->alloc_site = a->site;
-	h->alloc_bytes = a->bytes;
-	h->alloc_pid = a->pid;
-	h->alloc_cpu = a->cpu;
+	history_set_alloc(h, kmrv_table_alloc_record(m->table, inst));
 	return h;
 }
 
@@ -323,38 +327,28 @@ static void nudge_holder(struct kmrv_monitor *m, const struct kmrv_event *ev,
  * leaves the history line alone, which spares large tables a cache miss
  * on every free.
  */
-static void record_alloc(const struct kmrv_monitor *m,
-			 struct kmrv_instance *inst,
-			 const struct kmrv_event *ev)
-{
-	struct kmrv_alloc_record *a = kmrv_table_alloc_record(m->table, inst);
-
-	a->ts = ev->ts;
-	a->site = ev->call_site;
-	a->bytes = ev->bytes_alloc;
-	a->pid = ev->pid;
-	a->cpu = (uint16_t)ev->cpu;
-	inst->freed_once = 0;
-}
-
 static void record(const struct kmrv_monitor *m, struct kmrv_instance *inst,
 		   const struct kmrv_event *ev)
 {
+	struct kmrv_alloc_record a;
 	struct kmrv_history *h;
 
 	switch (kmrv_tp_class(ev->tp)) {
 	case KMRV_CLASS_ALLOC:
+		inst->freed_once = 0;
+		a = (struct kmrv_alloc_record){
+			.ts	= ev->ts,
+			.site	= ev->call_site,
+			.bytes	= ev->bytes_alloc,
+			.pid	= ev->pid,
+			.cpu	= (uint16_t)ev->cpu,
+		};
 		if (m->history == KMRV_HISTORY_ALLOC) {
-			record_alloc(m, inst, ev);
+			*kmrv_table_alloc_record(m->table, inst) = a;
 			break;
 		}
 		h = kmrv_table_history(m->table, inst);
-		h->alloc_ts = ev->ts;
-		h->alloc_site = ev->call_site;
-		h->alloc_bytes = ev->bytes_alloc;
-		h->alloc_pid = ev->pid;
-		h->alloc_cpu = (uint16_t)ev->cpu;
-		inst->freed_once = 0;
+		history_set_alloc(h, &a);
 		h->free_ts = 0;
 		h->free_site = 0;
 		h->free_pid = 0;
