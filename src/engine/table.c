@@ -238,6 +238,19 @@ struct kmrv_alloc_record *kmrv_table_alloc_record(const struct kmrv_table *t,
 	return hist_at(t, (size_t)(inst - t->slots));
 }
 
+/* Put the entry (and history) @e/@eh at the end of its new probe run. */
+static void place(struct kmrv_table *t, const struct kmrv_instance *e,
+		  const void *eh)
+{
+	size_t j = home(t, e->ptr, e->pid);
+
+	while (t->slots[j].ptr)
+		j = (j + 1) & t->mask;
+	t->slots[j] = *e;
+	if (eh)
+		hist_copy(t, hist_at(t, j), eh);
+}
+
 /*
  * Grow by copying into new arrays: for small tables, which live in the
  * heap. Keys are distinct, so no compares.
@@ -254,18 +267,10 @@ static int grow_by_copy(struct kmrv_table *t, size_t old_capacity)
 		return -1;
 	}
 
-	for (i = 0; i < old_capacity; i++) {
-		size_t j;
-
-		if (!old[i].ptr)
-			continue;
-		j = home(t, old[i].ptr, old[i].pid);
-		while (t->slots[j].ptr)
-			j = (j + 1) & t->mask;
-		t->slots[j] = old[i];
-		if (old_hist)
-			hist_copy(t, hist_at(t, j), old_hist + i * t->hist_size);
-	}
+	for (i = 0; i < old_capacity; i++)
+		if (old[i].ptr)
+			place(t, &old[i],
+			      old_hist ? old_hist + i * t->hist_size : NULL);
 	arrays_free(old, old_hist, t->hist_size, old_capacity);
 	return 0;
 }
@@ -290,19 +295,6 @@ static void *remap_huge(void *old, size_t old_bytes, size_t new_bytes)
 	}
 	madvise(p, new_bytes, MADV_HUGEPAGE);
 	return p;
-}
-
-/* Put the entry (and history) @e/@eh at the end of its new probe run. */
-static void place(struct kmrv_table *t, const struct kmrv_instance *e,
-		  const void *eh)
-{
-	size_t j = home(t, e->ptr, e->pid);
-
-	while (t->slots[j].ptr)
-		j = (j + 1) & t->mask;
-	t->slots[j] = *e;
-	if (eh)
-		hist_copy(t, hist_at(t, j), eh);
 }
 
 /*
