@@ -18,9 +18,10 @@
  *    are no tombstones and probe lengths never degrade under churn.
  *  - a pointer returned by find/insert is valid until the next insert or
  *    delete on the same table.
- *  - a slot is 16 bytes (the instance), 48 or 80 with history; a table
- *    that grew to n keys has between 4n/3 and 8n/3 slots (more if the
- *    hint or the minimum of 8 asked for it).
+ *  - a slot is 16 bytes (the instance), 32 with the allocation record
+ *    inline, 16 + 64 with full history; a table that grew to n keys has
+ *    between 4n/3 and 8n/3 slots (more if the hint or the minimum of 8
+ *    asked for it).
  */
 #ifndef KMRV_TABLE_H
 #define KMRV_TABLE_H
@@ -38,10 +39,14 @@ struct kmrv_instance {
 	int32_t		pid;		/* key: pid, or 0 for `key ptr` specs */
 	uint8_t		state;
 	/* engine only: this instance holds the `latest` slot of its group */
-	uint8_t		holds_slot;
+	uint8_t		holds_slot : 1;
 	/* freed since its last alloc; the history's free_* say where, if kept */
-	uint8_t		freed_once;
-	uint8_t		pad;
+	uint8_t		freed_once : 1;
+	/*
+	 * The last alloc's CPU, in KMRV_HISTORY_ALLOC tables only: its
+	 * record has no room left, and these bytes were padding.
+	 */
+	uint16_t	alloc_cpu;
 };
 
 /*
@@ -65,24 +70,23 @@ struct kmrv_history {
 } __attribute__((aligned(64)));
 
 /*
- * The last allocation alone: all a leak report needs. Half a line, so a
- * table of a million objects that only reports leaks keeps half the
- * history memory of KMRV_HISTORY_FULL (48 bytes a slot, not 80).
+ * The last allocation alone, all a leak report needs, stored right after
+ * its instance: a 32-byte slot, so the lookup and the record an alloc
+ * writes are one cache line (the CPU is in the instance). @origin is the
+ * caller's number for the allocation's (call site, size): a trace has a
+ * few hundred of those, so 8 bytes of site and 8 of size become 4.
  */
 struct kmrv_alloc_record {
 	uint64_t	ts;		/* 0: none seen */
-	uint64_t	site;
-	uint64_t	bytes;
+	uint32_t	origin;
 	int32_t		pid;
-	uint16_t	cpu;
-	uint16_t	pad;
-} __attribute__((aligned(32)));
+};
 
 /* What a table keeps beside each instance. */
 enum kmrv_table_history {
 	KMRV_HISTORY_NONE,
 	KMRV_HISTORY_FULL,	/* a struct kmrv_history */
-	KMRV_HISTORY_ALLOC,	/* a struct kmrv_alloc_record */
+	KMRV_HISTORY_ALLOC,	/* a struct kmrv_alloc_record, inline */
 };
 
 struct kmrv_table;

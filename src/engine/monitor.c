@@ -19,9 +19,11 @@
 #include <string.h>
 
 #include "kmrv/engine.h"
+#include "kmrv/hash.h"
 
 #define MONITOR_TABLE_HINT	1024
 #define GROUPS_MIN_CAPACITY	8
+#define ORIGINS_MIN_CAPACITY	64
 
 /* One group's slot: the key of the instance holding its latest state. */
 struct group_slot {
@@ -43,6 +45,26 @@ struct group_map {
 	size_t			max_count;
 };
 
+/* An allocation's call site and size: what an alloc record's origin names. */
+struct origin {
+	uint64_t	site;
+	uint64_t	bytes;
+};
+
+/*
+ * (site, bytes) -> origin number, for KMRV_HISTORY_ALLOC tables. list[0]
+ * is (0, 0), the origin of a record never written; index is open
+ * addressing at load <= 1/2 over numbers + 1 (0: empty). A trace has a
+ * few hundred origins, so both arrays stay in cache.
+ */
+struct origin_map {
+	struct origin	*list;
+	uint32_t	nr;
+	uint32_t	cap;
+	uint32_t	*index;
+	size_t		mask;
+};
+
 struct kmrv_monitor {
 	const struct kmrv_spec	*spec;
 	enum kmrv_table_history	history;
@@ -53,6 +75,7 @@ struct kmrv_monitor {
 	void			*ctx;
 	struct kmrv_table	*table;
 	struct group_map	groups;
+	struct origin_map	origins;
 	uint64_t		steps;
 	size_t			peak_live;
 };
@@ -150,6 +173,87 @@ static void groups_delete(struct group_map *g, struct group_slot *s)
 	g->count--;
 }
 
+/* --- allocation origins ---------------------------------------------- */
+
+static inline size_t origin_home(const struct origin_map *o, uint64_t site,
+				 uint64_t bytes)
+{
+	return (size_t)kmrv_mix_key(site, (int32_t)bytes) & o->mask;
+}
+
+static int origins_init(struct origin_map *o)
+{
+	o->list = calloc(ORIGINS_MIN_CAPACITY, sizeof(*o->list));
+	o->index = calloc(ORIGINS_MIN_CAPACITY, sizeof(*o->index));
+	if (!o->list || !o->index)
+		return -1;
+	o->cap = ORIGINS_MIN_CAPACITY;
+	o->mask = ORIGINS_MIN_CAPACITY - 1;
+	o->nr = 1;		/* list[0] = (0, 0) */
+	return 0;
+}
+
+/* Double the list and the index (rebuilt from the list). */
+static int origins_grow(struct origin_map *o)
+{
+	size_t cap = (size_t)o->cap * 2;
+	struct origin *list;
+	uint32_t *index;
+
+	if (cap > UINT32_MAX)
+		return -1;
+	list = realloc(o->list, cap * sizeof(*list));
+	if (!list)
+		return -1;
+	o->list = list;
+	index = calloc(cap, sizeof(*index));
+	if (!index)
+		return -1;
+	free(o->index);
+	o->index = index;
+	o->cap = (uint32_t)cap;
+	o->mask = cap - 1;
+	for (uint32_t n = 1; n < o->nr; n++) {
+		size_t i = origin_home(o, list[n].site, list[n].bytes);
+
+		while (index[i])
+			i = (i + 1) & o->mask;
+		index[i] = n + 1;
+	}
+	return 0;
+}
+
+/* The number of (@site, @bytes), added if new. -1 on ENOMEM. */
+static int origin_of(struct origin_map *o, uint64_t site, uint64_t bytes,
+		     uint32_t *out)
+{
+	size_t i;
+
+	if (!site && !bytes) {
+		*out = 0;
+		return 0;
+	}
+	for (i = origin_home(o, site, bytes); o->index[i];
+	     i = (i + 1) & o->mask) {
+		const struct origin *e = &o->list[o->index[i] - 1];
+
+		if (e->site == site && e->bytes == bytes) {
+			*out = o->index[i] - 1;
+			return 0;
+		}
+	}
+	/* load <= 1/2: the index has twice the list's slots in use or more */
+	if (2 * (o->nr + 1) > o->cap) {
+		if (origins_grow(o))
+			return -1;
+		return origin_of(o, site, bytes, out);
+	}
+	o->list[o->nr] = (struct origin){ site, bytes };
+	o->index[i] = o->nr + 1;
+	*out = o->nr++;
+	return 0;
+}
+
 /* --- automaton helpers ------------------------------------------------ */
 
 static inline bool state_in(uint64_t set, int state)
@@ -171,16 +275,6 @@ static inline int other_event(const struct kmrv_spec *spec, int e)
 	return spec->other_event;
 }
 
-static void history_set_alloc(struct kmrv_history *h,
-			      const struct kmrv_alloc_record *a)
-{
-	h->alloc_ts = a->ts;
-	h->alloc_site = a->site;
-	h->alloc_bytes = a->bytes;
-	h->alloc_pid = a->pid;
-	h->alloc_cpu = a->cpu;
-}
-
 /* A key not in the table has the history of an object never seen. */
 static const struct kmrv_history no_history;
 
@@ -189,6 +283,8 @@ static const struct kmrv_history *history_of(struct kmrv_monitor *m,
 					     bool in_table)
 {
 	struct kmrv_history *h = &m->verdict_hist;
+	const struct kmrv_alloc_record *rec;
+	const struct origin *origin;
 
 	if (m->history == KMRV_HISTORY_NONE)
 		return NULL;
@@ -196,8 +292,14 @@ static const struct kmrv_history *history_of(struct kmrv_monitor *m,
 		return &no_history;
 	if (m->history == KMRV_HISTORY_FULL)
 		return kmrv_table_history(m->table, inst);
+	rec = kmrv_table_alloc_record(m->table, inst);
+	origin = &m->origins.list[rec->origin];
 	memset(h, 0, sizeof(*h));
-	history_set_alloc(h, kmrv_table_alloc_record(m->table, inst));
+	h->alloc_ts = rec->ts;
+	h->alloc_site = origin->site;
+	h->alloc_bytes = origin->bytes;
+	h->alloc_pid = rec->pid;
+	h->alloc_cpu = inst->alloc_cpu;
 	return h;
 }
 
@@ -325,30 +427,31 @@ static void nudge_holder(struct kmrv_monitor *m, const struct kmrv_event *ev,
  * Step 4: what the report needs to explain a later verdict. The first
  * free is shown only by -v (KMRV_MONITOR_HISTORY); without it a free
  * leaves the history line alone, which spares large tables a cache miss
- * on every free.
+ * on every free. @origin: the alloc's, in KMRV_HISTORY_ALLOC tables.
  */
 static void record(const struct kmrv_monitor *m, struct kmrv_instance *inst,
-		   const struct kmrv_event *ev)
+		   const struct kmrv_event *ev, uint32_t origin)
 {
-	struct kmrv_alloc_record a;
+	struct kmrv_alloc_record *rec;
 	struct kmrv_history *h;
 
 	switch (kmrv_tp_class(ev->tp)) {
 	case KMRV_CLASS_ALLOC:
 		inst->freed_once = 0;
-		a = (struct kmrv_alloc_record){
-			.ts	= ev->ts,
-			.site	= ev->call_site,
-			.bytes	= ev->bytes_alloc,
-			.pid	= ev->pid,
-			.cpu	= (uint16_t)ev->cpu,
-		};
 		if (m->history == KMRV_HISTORY_ALLOC) {
-			*kmrv_table_alloc_record(m->table, inst) = a;
+			rec = kmrv_table_alloc_record(m->table, inst);
+			rec->ts = ev->ts;
+			rec->origin = origin;
+			rec->pid = ev->pid;
+			inst->alloc_cpu = (uint16_t)ev->cpu;
 			break;
 		}
 		h = kmrv_table_history(m->table, inst);
-		history_set_alloc(h, &a);
+		h->alloc_ts = ev->ts;
+		h->alloc_site = ev->call_site;
+		h->alloc_bytes = ev->bytes_alloc;
+		h->alloc_pid = ev->pid;
+		h->alloc_cpu = (uint16_t)ev->cpu;
 		h->free_ts = 0;
 		h->free_site = 0;
 		h->free_pid = 0;
@@ -379,7 +482,14 @@ static int own_step(struct kmrv_monitor *m, const struct kmrv_event *ev,
 	const struct kmrv_spec *spec = m->spec;
 	struct kmrv_instance *inst, fresh;
 	bool latest, created;
+	uint32_t origin = 0;
 	int to;
+
+	/* before anything changes, so that ENOMEM leaves the monitor as it was */
+	if (m->history == KMRV_HISTORY_ALLOC &&
+	    kmrv_tp_class(ev->tp) == KMRV_CLASS_ALLOC &&
+	    origin_of(&m->origins, ev->call_site, ev->bytes_alloc, &origin))
+		return -1;
 
 	inst = kmrv_table_find(m->table, ptr, pid);
 	if (!inst) {
@@ -410,7 +520,7 @@ static int own_step(struct kmrv_monitor *m, const struct kmrv_event *ev,
 			m->peak_live = kmrv_table_count(m->table);
 	}
 	if (m->history != KMRV_HISTORY_NONE)
-		record(m, inst, ev);
+		record(m, inst, ev, origin);
 	inst->state = (uint8_t)to;
 
 	if (latest)
@@ -467,14 +577,63 @@ void kmrv_monitor_prefetch(const struct kmrv_monitor *m,
 
 /* --- end of trace, lifetime, stats ------------------------------------ */
 
-static int inst_cmp(const void *a, const void *b)
-{
-	const struct kmrv_instance *x = *(const struct kmrv_instance * const *)a;
-	const struct kmrv_instance *y = *(const struct kmrv_instance * const *)b;
+/*
+ * The end-of-trace instances in (ptr, pid) order. A radix sort on keys
+ * copied out of the table, by hand rather than qsort() because qsort's
+ * comparator reads every instance through a pointer: on half a million
+ * leaks that was a third of a 1M-event check (bench/run.sh, slice rows).
+ */
+struct at_end_key {
+	uint64_t			ptr;
+	uint32_t			pid;	/* sign bit flipped: sorts as int32 */
+	const struct kmrv_instance	*inst;
+};
 
-	if (x->ptr != y->ptr)
-		return x->ptr < y->ptr ? -1 : 1;
-	return (x->pid > y->pid) - (x->pid < y->pid);
+#define KEY_DIGITS	12	/* 8-bit digits: 4 of pid, then 8 of ptr */
+
+static inline unsigned int key_digit(const struct at_end_key *k, int d)
+{
+	if (d < 4)
+		return (k->pid >> (8 * d)) & 0xff;
+	return (k->ptr >> (8 * (d - 4))) & 0xff;
+}
+
+/*
+ * LSD: stable passes from the least significant digit; a digit every key
+ * shares (the pid of `key ptr` specs, a slab pointer's high bytes) is
+ * skipped, so a pass costs only where keys differ. @tmp holds @n keys.
+ */
+static void sort_at_end(struct at_end_key *keys, struct at_end_key *tmp,
+			size_t n)
+{
+	size_t count[KEY_DIGITS][256];	/* 24 KiB */
+	struct at_end_key *src = keys, *dst = tmp, *swap;
+	size_t i;
+
+	memset(count, 0, sizeof(count));
+	for (i = 0; i < n; i++)
+		for (int d = 0; d < KEY_DIGITS; d++)
+			count[d][key_digit(&keys[i], d)]++;
+
+	for (int d = 0; d < KEY_DIGITS; d++) {
+		size_t pos = 0;
+
+		if (count[d][key_digit(&keys[0], d)] == n)
+			continue;
+		for (int b = 0; b < 256; b++) {
+			size_t c = count[d][b];
+
+			count[d][b] = pos;
+			pos += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[d][key_digit(&src[i], d)]++] = src[i];
+		swap = src;
+		src = dst;
+		dst = swap;
+	}
+	if (src != keys)
+		memcpy(keys, src, n * sizeof(*keys));
 }
 
 static void report_at_end(struct kmrv_monitor *m,
@@ -487,7 +646,7 @@ static void report_at_end(struct kmrv_monitor *m,
 void kmrv_monitor_finish(struct kmrv_monitor *m)
 {
 	const struct kmrv_spec *spec = m->spec;
-	const struct kmrv_instance **list = NULL;
+	struct at_end_key *keys;
 	struct kmrv_instance *inst;
 	size_t cursor = 0, n = 0, i;
 
@@ -497,8 +656,8 @@ void kmrv_monitor_finish(struct kmrv_monitor *m)
 	if (!n)
 		return;
 
-	list = malloc(n * sizeof(*list));
-	if (!list) {
+	keys = malloc(2 * n * sizeof(*keys));
+	if (!keys) {
 		/* better unsorted than lost */
 		cursor = 0;
 		while ((inst = kmrv_table_next(m->table, &cursor)))
@@ -509,20 +668,26 @@ void kmrv_monitor_finish(struct kmrv_monitor *m)
 
 	cursor = 0;
 	n = 0;
-	while ((inst = kmrv_table_next(m->table, &cursor)))
-		if (spec->at_end[inst->state] != KMRV_NONE)
-			list[n++] = inst;
-	qsort(list, n, sizeof(*list), inst_cmp);
+	while ((inst = kmrv_table_next(m->table, &cursor))) {
+		if (spec->at_end[inst->state] == KMRV_NONE)
+			continue;
+		keys[n].ptr = inst->ptr;
+		keys[n].pid = (uint32_t)inst->pid ^ 0x80000000u;
+		keys[n].inst = inst;
+		n++;
+	}
+	sort_at_end(keys, keys + n, n);
 	for (i = 0; i < n; i++)
-		report_at_end(m, list[i]);
-	free(list);
+		report_at_end(m, keys[i].inst);
+	free(keys);
 }
 
 /*
- * History costs a cache line per write and 64 of a slot's 80 bytes: keep
- * all of it when a verdict could show it (-v) or groups need its slot
- * record; keep only the allocation (32 bytes) when only an at-end
- * verdict shows it (a leak's site, size and age); else none.
+ * Full history costs a cache line per write and 64 of a slot's 80
+ * bytes: keep it when a verdict could show it (-v) or groups need its
+ * slot record; keep only the allocation (16 bytes, in the instance's
+ * line) when only an at-end verdict shows it (a leak's site, size and
+ * age); else none.
  */
 static enum kmrv_table_history needs_history(const struct kmrv_spec *spec,
 					     unsigned int flags)
@@ -556,6 +721,8 @@ struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,
 	if (spec->group != KMRV_GROUP_NONE &&
 	    groups_alloc(&m->groups, GROUPS_MIN_CAPACITY))
 		goto fail;
+	if (m->history == KMRV_HISTORY_ALLOC && origins_init(&m->origins))
+		goto fail;
 	return m;
 
 fail:
@@ -573,6 +740,8 @@ void kmrv_monitor_stats(const struct kmrv_monitor *m,
 	st->bytes = kmrv_table_bytes(m->table);
 	if (m->groups.slots)
 		st->bytes += (m->groups.mask + 1) * sizeof(struct group_slot);
+	st->bytes += (size_t)m->origins.cap *
+		     (sizeof(*m->origins.list) + sizeof(*m->origins.index));
 }
 
 void kmrv_monitor_free(struct kmrv_monitor *m)
@@ -581,5 +750,7 @@ void kmrv_monitor_free(struct kmrv_monitor *m)
 		return;
 	kmrv_table_free(m->table);
 	free(m->groups.slots);
+	free(m->origins.list);
+	free(m->origins.index);
 	free(m);
 }

@@ -6,16 +6,18 @@
  * below relies on):
  *  - mask + 1 is the capacity, a power of two; count <= max_count =
  *    3/4 capacity, so every probe sequence meets an empty slot and ends.
- *  - slots[i] is an instance, ptr 0 for an empty slot; the hist_size
- *    bytes at hist + i * hist_size, when the table keeps history, are
- *    its history: the two arrays always move together. Probes compare
- *    the 16-byte instances in place, four to a cache line, so a hit
- *    near home costs one line and a miss at load 3/4 (about 8 slots)
- *    two adjacent ones. (An earlier layout kept a separate array of
+ *  - slot i is the stride bytes at slots + i * stride: an instance (ptr 0
+ *    for an empty slot), then, in KMRV_HISTORY_ALLOC tables, its
+ *    allocation record. With full history, the 64 bytes at hist + i * 64
+ *    are slot i's: the two arrays always move together. Probes compare
+ *    instances in place, four (or two) to a cache line, so a hit near
+ *    home costs one line and a miss at load 3/4 (about 8 slots) two or
+ *    three adjacent ones. (An earlier layout kept a separate array of
  *    8-byte hashes in front of 72-byte entries; with 16-byte instances
- *    it only added a line to every hit.) History is a line (full) or
- *    half of one (the allocation alone), aligned to its size, touched
- *    only by the monitor's writes and the report.
+ *    it only added a line to every hit. Another kept the allocation
+ *    record in a second array: every alloc then cost two lines, and
+ *    --spec alloc-free -t 1 on the 20M bench trace took 2.37 s and
+ *    208 MB where the inline record takes 2.01 s and 158 MB.)
  *  - an entry lives in its home slot hash & mask or after it, with no
  *    empty slot between home and entry (linear probing, cyclic).
  *  - delete keeps that true without tombstones: it walks the rest of the
@@ -34,22 +36,56 @@
 
 #define TABLE_MIN_CAPACITY	8
 #define HUGE_BYTES		(2UL << 20)	/* a transparent huge page */
+#define SLOT_SHIFT		4		/* 16-byte slots */
+#define SLOT_SHIFT_RECORD	5		/* 32: instance + alloc record */
 
 static_assert(sizeof(struct kmrv_instance) == 16,
 	      "struct kmrv_instance: keep it at 16 bytes (table.h)");
 static_assert(sizeof(struct kmrv_history) == 64,
 	      "struct kmrv_history: keep it at one cache line (table.h)");
-static_assert(sizeof(struct kmrv_alloc_record) == 32,
-	      "struct kmrv_alloc_record: keep it at half a line (table.h)");
+static_assert(sizeof(struct kmrv_instance) + sizeof(struct kmrv_alloc_record)
+	      == 1 << SLOT_SHIFT_RECORD,
+	      "struct kmrv_alloc_record: instance and record fill 32 bytes");
 
 struct kmrv_table {
-	struct kmrv_instance	*slots;
-	uint8_t			*hist;		/* NULL: no history kept */
-	size_t			hist_size;	/* bytes per slot, 0, 32 or 64 */
+	uint8_t			*slots;
+	struct kmrv_history	*hist;		/* NULL: no full history */
+	unsigned int		shift;		/* a slot is 1 << shift bytes */
 	size_t			mask;
 	size_t			count;
 	size_t			max_count;
 };
+
+/* One slot lifted out of the table (rehash, stash): its bytes and history. */
+struct entry {
+	union {
+		struct kmrv_instance	inst;
+		uint8_t			bytes[1 << SLOT_SHIFT_RECORD];
+	} slot;
+	struct kmrv_history	hist;
+};
+
+static inline struct kmrv_instance *slot_at(const struct kmrv_table *t,
+					    size_t i)
+{
+	return (struct kmrv_instance *)(t->slots + (i << t->shift));
+}
+
+static inline size_t index_of(const struct kmrv_table *t,
+			      const struct kmrv_instance *inst)
+{
+	return (size_t)((const uint8_t *)inst - t->slots) >> t->shift;
+}
+
+/* Copy a slot's bytes: two fixed sizes, no loop. */
+static inline void slot_copy(const struct kmrv_table *t, void *dst,
+			     const void *src)
+{
+	if (t->shift == SLOT_SHIFT_RECORD)
+		memcpy(dst, src, 1 << SLOT_SHIFT_RECORD);
+	else
+		memcpy(dst, src, 1 << SLOT_SHIFT);
+}
 
 static inline size_t home(const struct kmrv_table *t, uint64_t ptr, int32_t pid)
 {
@@ -96,7 +132,7 @@ static void *zalloc(size_t bytes)
 	bytes = map_bytes(bytes);
 	if (bytes >= HUGE_BYTES)
 		return map_huge(bytes);
-	/* a whole number of cache lines, line-aligned: history is per line */
+	/* whole cache lines, line-aligned: a slot never straddles two */
 	bytes = (bytes + 63) & ~(size_t)63;
 	p = aligned_alloc(64, bytes);
 	if (p)
@@ -115,34 +151,24 @@ static void zfree(void *p, size_t bytes)
 		munmap(p, bytes);
 }
 
-static void arrays_free(struct kmrv_instance *slots, uint8_t *hist,
-			size_t hist_size, size_t capacity)
+static size_t slots_bytes(const struct kmrv_table *t, size_t capacity)
 {
-	zfree(slots, capacity * sizeof(*slots));
-	zfree(hist, capacity * hist_size);
+	return capacity << t->shift;
 }
 
-static inline void *hist_at(const struct kmrv_table *t, size_t i)
+static void arrays_free(const struct kmrv_table *t, uint8_t *slots,
+			struct kmrv_history *hist, size_t capacity)
 {
-	return t->hist + i * t->hist_size;
+	zfree(slots, slots_bytes(t, capacity));
+	zfree(hist, capacity * sizeof(*hist));
 }
 
-/* One slot's history from @src to @dst: two fixed sizes, no loop. */
-static inline void hist_copy(const struct kmrv_table *t, void *dst,
-			     const void *src)
+static int table_alloc(struct kmrv_table *t, size_t capacity, bool history)
 {
-	if (t->hist_size == sizeof(struct kmrv_history))
-		memcpy(dst, src, sizeof(struct kmrv_history));
-	else
-		memcpy(dst, src, sizeof(struct kmrv_alloc_record));
-}
-
-static int table_alloc(struct kmrv_table *t, size_t capacity)
-{
-	t->slots = zalloc(capacity * sizeof(*t->slots));
-	t->hist = t->hist_size ? zalloc(capacity * t->hist_size) : NULL;
-	if (!t->slots || (t->hist_size && !t->hist)) {
-		arrays_free(t->slots, t->hist, t->hist_size, capacity);
+	t->slots = zalloc(slots_bytes(t, capacity));
+	t->hist = history ? zalloc(capacity * sizeof(*t->hist)) : NULL;
+	if (!t->slots || (history && !t->hist)) {
+		arrays_free(t, t->slots, t->hist, capacity);
 		return -1;
 	}
 	t->mask = capacity - 1;
@@ -153,11 +179,13 @@ static int table_alloc(struct kmrv_table *t, size_t capacity)
 struct kmrv_table *kmrv_table_new(size_t hint,
 				  enum kmrv_table_history history)
 {
+	/* the largest slot, with its history, so that no size overflows */
+	const size_t most = sizeof(struct entry);
 	struct kmrv_table *t;
 	size_t capacity = TABLE_MIN_CAPACITY;
 
 	while (capacity - capacity / 4 < hint) {
-		if (capacity > SIZE_MAX / 2 / sizeof(struct kmrv_history))
+		if (capacity > SIZE_MAX / 2 / most)
 			return NULL;
 		capacity <<= 1;
 	}
@@ -165,11 +193,8 @@ struct kmrv_table *kmrv_table_new(size_t hint,
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
-	if (history == KMRV_HISTORY_FULL)
-		t->hist_size = sizeof(struct kmrv_history);
-	else if (history == KMRV_HISTORY_ALLOC)
-		t->hist_size = sizeof(struct kmrv_alloc_record);
-	if (table_alloc(t, capacity)) {
+	t->shift = history == KMRV_HISTORY_ALLOC ? SLOT_SHIFT_RECORD : SLOT_SHIFT;
+	if (table_alloc(t, capacity, history == KMRV_HISTORY_FULL)) {
 		free(t);
 		return NULL;
 	}
@@ -180,7 +205,7 @@ void kmrv_table_free(struct kmrv_table *t)
 {
 	if (!t)
 		return;
-	arrays_free(t->slots, t->hist, t->hist_size, t->mask + 1);
+	arrays_free(t, t->slots, t->hist, t->mask + 1);
 	free(t);
 }
 
@@ -191,7 +216,7 @@ static inline size_t probe(const struct kmrv_table *t, uint64_t ptr,
 	size_t i = home(t, ptr, pid);
 
 	for (;; i = (i + 1) & t->mask) {
-		const struct kmrv_instance *s = &t->slots[i];
+		const struct kmrv_instance *s = slot_at(t, i);
 
 		if (!s->ptr || (s->ptr == ptr && s->pid == pid))
 			return i;
@@ -201,54 +226,60 @@ static inline size_t probe(const struct kmrv_table *t, uint64_t ptr,
 struct kmrv_instance *kmrv_table_find(struct kmrv_table *t, uint64_t ptr,
 				      int32_t pid)
 {
-	size_t i = probe(t, ptr, pid);
+	struct kmrv_instance *s = slot_at(t, probe(t, ptr, pid));
 
-	return t->slots[i].ptr ? &t->slots[i] : NULL;
+	return s->ptr ? s : NULL;
 }
 
 /*
  * Start loading the lines a find or insert of (ptr, pid) will touch first:
- * the home slot's instance, and its history if the caller will write it.
- * The caller issues this some events ahead, so the misses of several
- * lookups overlap instead of queueing.
+ * the home slot (with its record, if inline), and its full history if
+ * the caller will write it. The caller issues this some events ahead, so
+ * the misses of several lookups overlap instead of queueing.
  */
 void kmrv_table_prefetch(const struct kmrv_table *t, uint64_t ptr, int32_t pid,
 			 bool history)
 {
 	size_t i = home(t, ptr, pid);
 
-	__builtin_prefetch(&t->slots[i], 1);
+	__builtin_prefetch(slot_at(t, i), 1);
 	if (history && t->hist)
-		__builtin_prefetch(hist_at(t, i), 1);
+		__builtin_prefetch(&t->hist[i], 1);
 }
 
 struct kmrv_history *kmrv_table_history(const struct kmrv_table *t,
 					const struct kmrv_instance *inst)
 {
-	if (t->hist_size != sizeof(struct kmrv_history))
+	if (!t->hist)
 		return NULL;
-	return hist_at(t, (size_t)(inst - t->slots));
+	return &t->hist[index_of(t, inst)];
 }
 
 struct kmrv_alloc_record *kmrv_table_alloc_record(const struct kmrv_table *t,
 						  const struct kmrv_instance *inst)
 {
-	if (t->hist_size != sizeof(struct kmrv_alloc_record))
+	if (t->shift != SLOT_SHIFT_RECORD)
 		return NULL;
-	return hist_at(t, (size_t)(inst - t->slots));
+	return (struct kmrv_alloc_record *)(uintptr_t)(inst + 1);
 }
 
-/* Put the entry (and history) @e/@eh at the end of its new probe run. */
-static void place(struct kmrv_table *t, const struct kmrv_instance *e,
-		  const void *eh)
+static void lift(const struct kmrv_table *t, size_t i, struct entry *e)
 {
-	size_t j = home(t, e->ptr, e->pid);
+	slot_copy(t, &e->slot, slot_at(t, i));
+	if (t->hist)
+		e->hist = t->hist[i];
+}
 
-	while (t->slots[j].ptr)
+/* Put @e at the end of its probe run. */
+static void place(struct kmrv_table *t, const struct entry *e)
+{
+	size_t j = home(t, e->slot.inst.ptr, e->slot.inst.pid);
+
+	while (slot_at(t, j)->ptr)
 		j = (j + 1) & t->mask;
-	t->slots[j] = *e;
-	if (eh)
-		hist_copy(t, hist_at(t, j), eh);
+	slot_copy(t, slot_at(t, j), &e->slot);
+	if (t->hist)
+		t->hist[j] = e->hist;
 }
 
 /*
@@ -257,21 +288,21 @@ static void place(struct kmrv_table *t, const struct kmrv_instance *e,
  */
 static int grow_by_copy(struct kmrv_table *t, size_t old_capacity)
 {
-	struct kmrv_instance *old = t->slots;
-	uint8_t *old_hist = t->hist;
+	struct kmrv_table old = *t;
+	struct entry e;
 	size_t i;
 
-	if (table_alloc(t, old_capacity * 2)) {
-		t->slots = old;
-		t->hist = old_hist;
+	if (table_alloc(t, old_capacity * 2, old.hist != NULL)) {
+		*t = old;
 		return -1;
 	}
-
-	for (i = 0; i < old_capacity; i++)
-		if (old[i].ptr)
-			place(t, &old[i],
-			      old_hist ? old_hist + i * t->hist_size : NULL);
-	arrays_free(old, old_hist, t->hist_size, old_capacity);
+	for (i = 0; i < old_capacity; i++) {
+		if (!slot_at(&old, i)->ptr)
+			continue;
+		lift(&old, i, &e);
+		place(t, &e);
+	}
+	arrays_free(&old, old.slots, old.hist, old_capacity);
 	return 0;
 }
 
@@ -312,30 +343,24 @@ static void *remap_huge(void *old, size_t old_bytes, size_t new_bytes)
  * stashed run goes last, into a table that is whole again.
  */
 static void rehash_in_place(struct kmrv_table *t, size_t old_capacity,
-			    struct kmrv_instance *stash,
-			    uint8_t *stash_hist, size_t nr_stash)
+			    struct entry *stash, size_t nr_stash)
 {
-	size_t i, hs = t->hist_size;
+	struct entry e;
+	size_t i;
 
 	for (i = 0; i < nr_stash; i++) {
-		stash[i] = t->slots[i];
-		if (stash_hist)
-			hist_copy(t, stash_hist + i * hs, hist_at(t, i));
-		t->slots[i].ptr = 0;
+		lift(t, i, &stash[i]);
+		slot_at(t, i)->ptr = 0;
 	}
 	for (i = nr_stash; i < old_capacity; i++) {
-		struct kmrv_instance e = t->slots[i];
-		struct kmrv_history eh;	/* room for either kind */
-
-		if (!e.ptr)
+		if (!slot_at(t, i)->ptr)
 			continue;
-		if (t->hist)
-			hist_copy(t, &eh, hist_at(t, i));
-		t->slots[i].ptr = 0;
-		place(t, &e, t->hist ? &eh : NULL);
+		lift(t, i, &e);
+		slot_at(t, i)->ptr = 0;
+		place(t, &e);
 	}
 	for (i = 0; i < nr_stash; i++)
-		place(t, &stash[i], stash_hist ? stash_hist + i * hs : NULL);
+		place(t, &stash[i]);
 }
 
 /*
@@ -349,22 +374,22 @@ static void rehash_in_place(struct kmrv_table *t, size_t old_capacity,
 static int grow_in_place(struct kmrv_table *t, size_t old_capacity)
 {
 	size_t capacity = old_capacity * 2, nr_stash = 0;
-	size_t slots_bytes = old_capacity * sizeof(*t->slots);
-	size_t hist_bytes = old_capacity * t->hist_size;
-	struct kmrv_instance *stash = NULL, *slots;
-	uint8_t *stash_hist = NULL, *hist;
+	size_t bytes = slots_bytes(t, old_capacity);
+	size_t hist_bytes = old_capacity * sizeof(*t->hist);
+	struct entry *stash = NULL;
+	uint8_t *slots;
+	void *hist;
 
-	while (t->slots[nr_stash].ptr)
+	while (slot_at(t, nr_stash)->ptr)
 		nr_stash++;
 	if (nr_stash) {
-		stash = malloc(nr_stash * sizeof(*stash));
-		if (t->hist)
-			stash_hist = aligned_alloc(64, nr_stash * 64);
-		if (!stash || (t->hist && !stash_hist))
-			goto fail;
+		stash = aligned_alloc(_Alignof(struct entry),
+				      nr_stash * sizeof(*stash));
+		if (!stash)
+			return -1;
 	}
 
-	slots = remap_huge(t->slots, slots_bytes, slots_bytes * 2);
+	slots = remap_huge(t->slots, bytes, bytes * 2);
 	if (!slots)
 		goto fail;
 	t->slots = slots;
@@ -372,7 +397,7 @@ static int grow_in_place(struct kmrv_table *t, size_t old_capacity)
 		hist = remap_huge(t->hist, hist_bytes, hist_bytes * 2);
 		if (!hist) {
 			/* shrinking keeps the address; the entries never moved */
-			mremap(slots, slots_bytes * 2, slots_bytes, 0);
+			mremap(slots, bytes * 2, bytes, 0);
 			goto fail;
 		}
 		t->hist = hist;
@@ -380,14 +405,12 @@ static int grow_in_place(struct kmrv_table *t, size_t old_capacity)
 
 	t->mask = capacity - 1;
 	t->max_count = capacity - capacity / 4;
-	rehash_in_place(t, old_capacity, stash, stash_hist, nr_stash);
+	rehash_in_place(t, old_capacity, stash, nr_stash);
 	free(stash);
-	free(stash_hist);
 	return 0;
 
 fail:
 	free(stash);
-	free(stash_hist);
 	return -1;
 }
 
@@ -395,9 +418,9 @@ static int table_grow(struct kmrv_table *t)
 {
 	size_t old_capacity = t->mask + 1;
 
-	if (old_capacity > SIZE_MAX / 2 / sizeof(struct kmrv_history))
+	if (old_capacity > SIZE_MAX / 2 / sizeof(struct entry))
 		return -1;
-	if (old_capacity * sizeof(*t->slots) >= HUGE_BYTES)
+	if (slots_bytes(t, old_capacity) >= HUGE_BYTES)
 		return grow_in_place(t, old_capacity);
 	return grow_by_copy(t, old_capacity);
 }
@@ -409,20 +432,21 @@ struct kmrv_instance *kmrv_table_insert(struct kmrv_table *t, uint64_t ptr,
 	size_t i;
 
 	i = probe(t, ptr, pid);
-	*created = !t->slots[i].ptr;
+	s = slot_at(t, i);
+	*created = !s->ptr;
 	if (!*created)
-		return &t->slots[i];
+		return s;
 
 	/* On failure the table is unchanged and still valid. */
 	if (t->count >= t->max_count) {
 		if (table_grow(t))
 			return NULL;
 		i = probe(t, ptr, pid);
+		s = slot_at(t, i);
 	}
-	s = &t->slots[i];
-	memset(s, 0, sizeof(*s));
+	memset(s, 0, (size_t)1 << t->shift);
 	if (t->hist)
-		memset(hist_at(t, i), 0, t->hist_size);
+		memset(&t->hist[i], 0, sizeof(t->hist[i]));
 	s->ptr = ptr;
 	s->pid = pid;
 	t->count++;
@@ -431,7 +455,7 @@ struct kmrv_instance *kmrv_table_insert(struct kmrv_table *t, uint64_t ptr,
 
 void kmrv_table_delete(struct kmrv_table *t, struct kmrv_instance *inst)
 {
-	size_t hole = (size_t)(inst - t->slots);
+	size_t hole = index_of(t, inst);
 	size_t j = hole;
 
 	for (;;) {
@@ -439,7 +463,7 @@ void kmrv_table_delete(struct kmrv_table *t, struct kmrv_instance *inst)
 		size_t h;
 
 		j = (j + 1) & t->mask;
-		s = &t->slots[j];
+		s = slot_at(t, j);
 		if (!s->ptr)
 			break;
 		/*
@@ -449,13 +473,13 @@ void kmrv_table_delete(struct kmrv_table *t, struct kmrv_instance *inst)
 		h = home(t, s->ptr, s->pid);
 		if (((j - h) & t->mask) < ((j - hole) & t->mask))
 			continue;
-		t->slots[hole] = *s;
+		slot_copy(t, slot_at(t, hole), s);
 		if (t->hist)
-			hist_copy(t, hist_at(t, hole), hist_at(t, j));
+			t->hist[hole] = t->hist[j];
 		hole = j;
 	}
-	/* the slot's history is zeroed when the slot is taken again */
-	memset(&t->slots[hole], 0, sizeof(t->slots[hole]));
+	/* the rest of the slot, and its history, are zeroed when it is taken */
+	memset(slot_at(t, hole), 0, sizeof(struct kmrv_instance));
 	t->count--;
 }
 
@@ -471,10 +495,10 @@ size_t kmrv_table_capacity(const struct kmrv_table *t)
 
 size_t kmrv_table_bytes(const struct kmrv_table *t)
 {
-	size_t slot = sizeof(*t->slots);
+	size_t capacity = t->mask + 1;
 
-	slot += t->hist_size;
-	return (t->mask + 1) * slot;
+	return slots_bytes(t, capacity) +
+	       (t->hist ? capacity * sizeof(*t->hist) : 0);
 }
 
 struct kmrv_instance *kmrv_table_next(const struct kmrv_table *t,
@@ -483,9 +507,11 @@ struct kmrv_instance *kmrv_table_next(const struct kmrv_table *t,
 	size_t i;
 
 	for (i = *cursor; i <= t->mask; i++) {
-		if (t->slots[i].ptr) {
+		struct kmrv_instance *s = slot_at(t, i);
+
+		if (s->ptr) {
 			*cursor = i + 1;
-			return &t->slots[i];
+			return s;
 		}
 	}
 	*cursor = i;

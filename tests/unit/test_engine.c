@@ -660,6 +660,68 @@ static void monitor_keeps_history_only_where_a_verdict_can_show_it(void **state)
 	run_free(r);
 }
 
+/*
+ * Without -v, alloc-free keeps each object's last allocation in 16 bytes
+ * inline, naming its (call site, size) by number: every verdict must
+ * still show the exact site, size, pid, cpu and time, through the
+ * numbering's growth (300 origins) and for the unnumbered (0, 0).
+ */
+static void alloc_records_show_the_exact_allocation_of_every_origin(void **state)
+{
+	struct kmrv_monitor_stats st;
+	struct run *r;
+	size_t i;
+
+	(void)state;
+	r = calloc(1, sizeof(*r));
+	assert_non_null(r);
+	r->spec = load_spec("alloc-free");
+	r->m = kmrv_monitor_new(r->spec, 0, on_verdict, r);
+	assert_non_null(r->m);
+
+	/* 300 objects, each allocated at its own site with its own size */
+	for (i = 0; i < 300; i++) {
+		struct kmrv_event a = KMALLOC(i + 1, P(i), (int32_t)i % 9);
+
+		assert_int_equal(kmrv_monitor_step(r->m, &a), 0);
+	}
+	/* P(5) again, from an unknown site of size 0: realloc-without-free */
+	struct kmrv_event again = KMALLOC(1000, P(5), 77);
+
+	again.call_site = 0;
+	again.bytes_alloc = 0;
+	assert_int_equal(kmrv_monitor_step(r->m, &again), 0);
+	assert_int_equal(r->n, 1);
+	assert_string_equal(r->got[0].kind, "realloc-without-free");
+	expect_alloc_info(&r->got[0], 6, 5);
+
+	kmrv_monitor_finish(r->m);
+	assert_int_equal(r->n, 301);
+	for (i = 0; i < 300; i++) {
+		const struct got *g = &r->got[1 + i];
+
+		assert_true(g->at_end);
+		assert_int_equal(g->inst.ptr, P(i));
+		if (i == 5)
+			continue;
+		expect_alloc_info(g, i + 1, (int32_t)i % 9);
+	}
+	assert_int_equal(r->got[6].hist.alloc_ts, 1000);
+	assert_int_equal(r->got[6].hist.alloc_site, 0);
+	assert_int_equal(r->got[6].hist.alloc_bytes, 0);
+	assert_int_equal(r->got[6].hist.alloc_pid, 77);
+	assert_int_equal(r->got[6].hist.alloc_cpu, CPU(1000));
+
+	/*
+	 * 2048 slots of instance and record (the monitor's hint, 1024
+	 * keys), and the numbering: 301 origins need 1024 entries of site,
+	 * size and index (load 1/2), 20 bytes each.
+	 */
+	kmrv_monitor_stats(r->m, &st);
+	assert_int_equal(st.bytes, 2048 * 32 + 1024 * 20);
+	run_free(r);
+}
+
 /* --- spec 3: no-immediate-realloc ------------------------------------- */
 
 static void no_immediate_realloc_takes_every_transition(void **state)
@@ -1088,6 +1150,7 @@ int main(void)
 		cmocka_unit_test(no_realloc_takes_every_transition),
 		cmocka_unit_test(no_realloc_is_per_pid),
 		cmocka_unit_test(monitor_keeps_history_only_where_a_verdict_can_show_it),
+		cmocka_unit_test(alloc_records_show_the_exact_allocation_of_every_origin),
 		cmocka_unit_test(no_immediate_realloc_takes_every_transition),
 		cmocka_unit_test(alloc_of_another_object_in_the_pid_lifts_immediate_realloc),
 		cmocka_unit_test(free_of_another_object_in_the_pid_lifts_immediate_realloc),

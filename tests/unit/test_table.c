@@ -138,8 +138,10 @@ static uint64_t set_payload(struct kmrv_table *t, struct kmrv_instance *inst,
 		return v;
 	}
 	if (a) {
+		/* the whole slot moves: both ends of the record, the CPU */
 		a->ts = v;
-		a->cpu = (uint16_t)~v;
+		a->pid = (int32_t)~v;
+		inst->alloc_cpu = (uint16_t)(v >> 8);
 		return v;
 	}
 	return (uint8_t)v;
@@ -157,7 +159,8 @@ static uint64_t payload(struct kmrv_table *t, struct kmrv_instance *inst)
 	}
 	if (a) {
 		assert_int_equal(inst->state, (uint8_t)a->ts);
-		assert_int_equal(a->cpu, (uint16_t)~a->ts);
+		assert_int_equal(a->pid, (int32_t)~a->ts);
+		assert_int_equal(inst->alloc_cpu, (uint16_t)(a->ts >> 8));
 		return a->ts;
 	}
 	return inst->state;
@@ -207,7 +210,9 @@ static void op_insert(struct kmrv_table *t, struct ref *r, size_t i)
 	}
 	if (kmrv_table_alloc_record(t, inst)) {
 		assert_int_equal(kmrv_table_alloc_record(t, inst)->ts, 0);
-		assert_int_equal(kmrv_table_alloc_record(t, inst)->cpu, 0);
+		assert_int_equal(kmrv_table_alloc_record(t, inst)->origin, 0);
+		assert_int_equal(kmrv_table_alloc_record(t, inst)->pid, 0);
+		assert_int_equal(inst->alloc_cpu, 0);
 	}
 	r->payload[i] = set_payload(t, inst, rng() | 1);
 	r->present[i] = true;
