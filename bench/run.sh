@@ -12,6 +12,8 @@
 #   syn-*-v7.dat   the same, `trace-cmd convert` to v7 zstd
 #   syn2x-*-v6.dat twice the events, same live set (RSS growth check)
 #   slice-*-v6.dat 1M events, for trace-cmd report (minutes on the big one)
+#   small-*-v6.dat EVENTS/4 events over a live set of 1k: every table in
+#                cache, so its row is the automata's CPU cost alone
 # and uses the largest samples/*.dat. Each command runs RUNS times under
 # /usr/bin/time; the table shows medians: seconds, events/s, the ratio to
 # bench/baseline's events/s on the same file, and peak RSS. `kmrv check`
@@ -37,6 +39,7 @@ SYN=$CACHE/syn-$TAG-v6.dat
 SYN7=$CACHE/syn-$TAG-v7.dat
 SYN2X=$CACHE/syn2x-$TAG-v6.dat
 SLICE=$CACHE/slice-1000000-$LIVE-v6.dat
+SMALL=$CACHE/small-$((EVENTS / 4))-1000-v6.dat
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/kmrv-bench.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
 export KMRV_SPEC_PATH=$SRC/specs
@@ -52,13 +55,14 @@ HAVE_TC=0
 command -v trace-cmd > /dev/null && HAVE_TC=1
 
 mkdir -p "$CACHE"
-gen() {	# gen FILE N
+gen() {	# gen FILE N [LIVE]
 	[ -s "$1" ] && return 0
 	echo "generating $(basename "$1") ($2 events)..." >&2
-	"$MKF" --synthetic "$2" --cpus 2 --live "$LIVE" --seed 1 "$1.tmp" && mv "$1.tmp" "$1"
+	"$MKF" --synthetic "$2" --cpus 2 --live "${3:-$LIVE}" --seed 1 "$1.tmp" && mv "$1.tmp" "$1"
 }
 gen "$SYN" "$EVENTS" || exit 1
 gen "$SLICE" 1000000 || exit 1
+gen "$SMALL" $((EVENTS / 4)) 1000 || exit 1
 [ "${SKIP_2X:-0}" = 1 ] || gen "$SYN2X" $((2 * EVENTS)) || exit 1
 if [ $HAVE_TC = 1 ] && [ ! -s "$SYN7" ]; then
 	echo "converting $(basename "$SYN") to v7 zstd..." >&2
@@ -153,6 +157,10 @@ if [ "${SKIP_2X:-0}" != 1 ]; then
 	row "$SYN" "kmrv check --spec alloc-free (1x)" 0 "$(events "$SYN")" \
 		"$KMRV" check --spec alloc-free "$SYN"
 fi
+# The automata's CPU cost alone: a live set of 1k objects keeps every
+# table in cache, so what is left is instructions, not memory.
+row "$SMALL" "kmrv check --spec all -t 1 (live 1k)" 0 "$(events "$SMALL")" \
+	"$KMRV" check --spec all -t 1 "$SMALL"
 echo
 echo "== events/s (median of $RUNS runs; ${SLOW_RUNS:-1} for libtracecmd on v7), ratio to bench/baseline on the same file, peak RSS"
 cat "$ROWS"
@@ -175,9 +183,9 @@ if perf record -q -o "$TMP/perf.data" "$KMRV" check --spec all -t 1 "$SYN" > /de
 			g = "read (pages, fields, decompression)"
 		else if (sym ~ /sift_down|heap_refresh/)
 			g = "merge (heap)"
-		else if (sym ~ /kmrv_monitor_(step|prefetch)|kmrv_table_(find|insert|delete|prefetch)|own_step|transition|nudge_holder|take_slot|release_slot|forget_if_idle|groups_|record$|clear_page|pidtree|account|lane_|main_run|stream|page_fault|irq_enable|handle_mm/)
+		else if (sym ~ /kmrv_monitor_(step|prefetch)|kmrv_table_(find|insert|delete|prefetch)|own_step|transition|nudge_holder|take_slot|release_slot|forget_if_idle|groups_|origin|place|record$|clear_page|pidtree|account|lane_|step_batch|main_run|stream|kmrv_check_file|page_fault|irq_enable|handle_mm/)
 			g = "automata (tables, state, their memory)"
-		else if (sym ~ /collector|inst_cmp|msort|report_at_end|kmrv_monitor_finish|kmrv_table_next|json|text_|print|qsort|symbol|tep_/)
+		else if (sym ~ /collector|sort_at_end|msort|report_at_end|kmrv_monitor_finish|kmrv_table_next|json|text_|print|qsort|symbol|tep_|row_counts|idmap/)
 			g = "verdicts and report"
 		else
 			g = "other (start-up, libc, kernel)"
