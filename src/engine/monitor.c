@@ -242,7 +242,7 @@ static int origin_of(struct origin_map *o, uint64_t site, uint64_t bytes,
 			return 0;
 		}
 	}
-	/* load <= 1/2: the index has twice the list's slots in use or more */
+	/* the index stays at most half full, the list with room for one more */
 	if (2 * (o->nr + 1) > o->cap) {
 		if (origins_grow(o))
 			return -1;
