@@ -589,7 +589,8 @@ struct at_end_key {
 	const struct kmrv_instance	*inst;
 };
 
-#define KEY_DIGITS	12	/* 8-bit digits: 4 of pid, then 8 of ptr */
+#define KEY_DIGITS	12
+#define FINISH_LOOKAHEAD	8	/* 8-bit digits: 4 of pid, then 8 of ptr */
 
 static inline unsigned int key_digit(const struct at_end_key *k, int d)
 {
@@ -677,8 +678,12 @@ void kmrv_monitor_finish(struct kmrv_monitor *m)
 		n++;
 	}
 	sort_at_end(keys, keys + n, n);
-	for (i = 0; i < n; i++)
+	/* in pointer order the instances are random lines: load ahead */
+	for (i = 0; i < n; i++) {
+		if (i + FINISH_LOOKAHEAD < n)
+			__builtin_prefetch(keys[i + FINISH_LOOKAHEAD].inst);
 		report_at_end(m, keys[i].inst);
+	}
 	free(keys);
 }
 
