@@ -10,9 +10,9 @@
  * pointers, load factor <= 1, doubling): what a program gets from a
  * standard library. Both store the same 72 bytes per key (instance and
  * history), keyed by (ptr, pid), with the same mixer, so the difference
- * is the layout. A third row is the kmrv table without history (16-byte
- * instances only), as the engine uses it for specs whose verdicts need
- * no history.
+ * is the layout. Two more rows are the kmrv table as the engine uses it
+ * for the specs whose verdicts need less: the allocation record inline
+ * (32-byte slots: leak specs) and no history (16-byte instances).
  *
  * Keys look like slab objects: 0xffff8881........ aligned to 64 bytes,
  * shuffled. Phases, each over all n keys in a random order:
@@ -178,10 +178,10 @@ static uint64_t *make_keys(size_t n)
 
 static volatile uint64_t sink;
 
-static void bench_kmrv(const uint64_t *k, size_t n, bool history, double ns[4])
+static void bench_kmrv(const uint64_t *k, size_t n,
+		       enum kmrv_table_history history, double ns[4])
 {
-	struct kmrv_table *t = kmrv_table_new(0, history ? KMRV_HISTORY_FULL :
-						   KMRV_HISTORY_NONE);
+	struct kmrv_table *t = kmrv_table_new(0, history);
 	struct kmrv_instance *inst;
 	uint64_t hits = 0;
 	bool created;
@@ -250,20 +250,23 @@ int main(int argc, char **argv)
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		size_t n = sizes[s];
 		uint64_t *k;
-		double a[4], b[4], c[4];
+		double a[4], b[4], c[4], d[4];
 
 		if (n > max)
 			break;
 		k = make_keys(n);
 		if (!k)
 			return 1;
-		bench_kmrv(k, n, true, a);
+		bench_kmrv(k, n, KMRV_HISTORY_FULL, a);
 		bench_ref(k, n, b);
-		bench_kmrv(k, n, false, c);
+		bench_kmrv(k, n, KMRV_HISTORY_ALLOC, d);
+		bench_kmrv(k, n, KMRV_HISTORY_NONE, c);
 		printf("%-10zu %-22s %9.1f %9.1f %9.1f %9.1f\n", n,
 		       "kmrv open addressing", a[0], a[1], a[2], a[3]);
 		printf("%-10zu %-22s %9.1f %9.1f %9.1f %9.1f\n", n,
 		       "chained (std-like)", b[0], b[1], b[2], b[3]);
+		printf("%-10zu %-22s %9.1f %9.1f %9.1f %9.1f\n", n,
+		       "kmrv, alloc record", d[0], d[1], d[2], d[3]);
 		printf("%-10zu %-22s %9.1f %9.1f %9.1f %9.1f\n", n,
 		       "kmrv, no history", c[0], c[1], c[2], c[3]);
 		free(k);

@@ -307,7 +307,7 @@ static void churn_with_slab_addresses_matches_reference(void **state)
 	churn_with_slab_addresses(KMRV_HISTORY_FULL);
 }
 
-/* the same with 32-byte allocation records: two to a line */
+/* the same with the allocation record inline: 32-byte slots, two to a line */
 static void churn_with_alloc_records_matches_reference(void **state)
 {
 	(void)state;
