@@ -589,8 +589,8 @@ struct at_end_key {
 	const struct kmrv_instance	*inst;
 };
 
-#define KEY_DIGITS	12
-#define FINISH_LOOKAHEAD	8	/* 8-bit digits: 4 of pid, then 8 of ptr */
+#define KEY_DIGITS	12	/* 8-bit digits: 4 of pid, then 8 of ptr */
+#define FINISH_LOOKAHEAD	8	/* instances loaded ahead of their verdict */
 
 static inline unsigned int key_digit(const struct at_end_key *k, int d)
 {
