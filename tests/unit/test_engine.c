@@ -722,6 +722,127 @@ static void alloc_records_show_the_exact_allocation_of_every_origin(void **state
 	run_free(r);
 }
 
+/* Verdicts as a growable log, for streams too long for struct run. */
+struct vrec {
+	int		kind;
+	uint64_t	ptr, ts;	/* ts 0: at end */
+	int32_t		pid;
+	uint64_t	alloc_ts, alloc_site, alloc_bytes;
+	int32_t		alloc_pid;
+	uint16_t	alloc_cpu;
+};
+
+struct vlog {
+	size_t		n, cap;
+	struct vrec	*v;
+};
+
+static void log_verdict(const struct kmrv_verdict *v, void *ctx)
+{
+	struct vlog *l = ctx;
+	struct vrec *r;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 1024;
+		l->v = realloc(l->v, l->cap * sizeof(*l->v));
+		assert_non_null(l->v);
+	}
+	r = &l->v[l->n++];
+	memset(r, 0, sizeof(*r));
+	r->kind = v->kind;
+	r->ptr = v->inst->ptr;
+	r->pid = v->inst->pid;
+	r->ts = v->ev ? v->ev->ts : 0;
+	assert_non_null(v->hist);
+	r->alloc_ts = v->hist->alloc_ts;
+	r->alloc_site = v->hist->alloc_site;
+	r->alloc_bytes = v->hist->alloc_bytes;
+	r->alloc_pid = v->hist->alloc_pid;
+	r->alloc_cpu = v->hist->alloc_cpu;
+}
+
+/*
+ * The inline allocation record (no -v) against the full history (-v) on
+ * one long random stream: every verdict, at the event and at the end,
+ * must show the same allocation. 100k objects take the table through
+ * in-place growth; 37 sites times 11 sizes take the numbering of
+ * origins through five doublings.
+ */
+static void alloc_records_agree_with_full_history_on_a_random_stream(void **state)
+{
+	static const enum kmrv_tp tps[] = {
+		KMRV_TP_KMALLOC, KMRV_TP_KMALLOC, KMRV_TP_KMALLOC_NODE,
+		KMRV_TP_KFREE, KMRV_TP_KFREE, KMRV_TP_CACHE_ALLOC,
+		KMRV_TP_CACHE_FREE,
+	};
+	static const char *const specs[] = { "alloc-free", "slab-alloc-free" };
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	(void)state;
+	for (size_t s = 0; s < ARRAY_SIZE(specs); s++) {
+		struct kmrv_spec *spec = load_spec(specs[s]);
+		struct vlog lean = { 0 }, full = { 0 };
+		struct kmrv_monitor *a, *b;
+		struct kmrv_monitor_stats sa, sb;
+		size_t seen[8] = { 0 };
+
+		a = kmrv_monitor_new(spec, 0, log_verdict, &lean);
+		b = kmrv_monitor_new(spec, KMRV_MONITOR_HISTORY, log_verdict, &full);
+		assert_non_null(a);
+		assert_non_null(b);
+		for (uint64_t i = 0; i < 300000; i++) {
+			struct kmrv_event ev = { 0 };
+
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			ev.tp = tps[x % ARRAY_SIZE(tps)];
+			ev.ts = 1000 + i;
+			ev.ptr = P((x >> 8) % 100000);
+			ev.pid = (int32_t)((x >> 32) % 20) + 1;
+			ev.cpu = (uint32_t)(x >> 40) % 8;
+			ev.call_site = SITE((x >> 44) % 37);
+			ev.bytes_alloc = 32 + 8 * ((x >> 52) % 11);
+			assert_int_equal(kmrv_monitor_step(a, &ev), 0);
+			assert_int_equal(kmrv_monitor_step(b, &ev), 0);
+		}
+		kmrv_monitor_finish(a);
+		kmrv_monitor_finish(b);
+
+		assert_int_equal(lean.n, full.n);
+		for (size_t i = 0; i < lean.n; i++) {
+			const struct vrec *l = &lean.v[i], *f = &full.v[i];
+
+			assert_int_equal(l->kind, f->kind);
+			assert_int_equal(l->ptr, f->ptr);
+			assert_int_equal(l->pid, f->pid);
+			assert_int_equal(l->ts, f->ts);
+			assert_int_equal(l->alloc_ts, f->alloc_ts);
+			assert_int_equal(l->alloc_site, f->alloc_site);
+			assert_int_equal(l->alloc_bytes, f->alloc_bytes);
+			assert_int_equal(l->alloc_pid, f->alloc_pid);
+			assert_int_equal(l->alloc_cpu, f->alloc_cpu);
+			seen[l->kind]++;
+		}
+		/* every kind occurs: free-without-alloc, realloc, double free, leak */
+		assert_int_equal(spec->nr_kinds, 4);
+		for (int k = 0; k < spec->nr_kinds; k++)
+			assert_true(seen[k] > 100);
+		kmrv_monitor_stats(a, &sa);
+		kmrv_monitor_stats(b, &sb);
+		assert_int_equal(sa.live, sb.live);
+		assert_int_equal(sa.peak_live, sb.peak_live);
+		/* past 2 MiB of 32-byte slots: grown in place */
+		assert_true(sa.peak_live > 49152);
+
+		kmrv_monitor_free(a);
+		kmrv_monitor_free(b);
+		kmrv_spec_free(spec);
+		free(lean.v);
+		free(full.v);
+	}
+}
+
 /* --- spec 3: no-immediate-realloc ------------------------------------- */
 
 static void no_immediate_realloc_takes_every_transition(void **state)
@@ -1151,6 +1272,7 @@ int main(void)
 		cmocka_unit_test(no_realloc_is_per_pid),
 		cmocka_unit_test(monitor_keeps_history_only_where_a_verdict_can_show_it),
 		cmocka_unit_test(alloc_records_show_the_exact_allocation_of_every_origin),
+		cmocka_unit_test(alloc_records_agree_with_full_history_on_a_random_stream),
 		cmocka_unit_test(no_immediate_realloc_takes_every_transition),
 		cmocka_unit_test(alloc_of_another_object_in_the_pid_lifts_immediate_realloc),
 		cmocka_unit_test(free_of_another_object_in_the_pid_lifts_immediate_realloc),
