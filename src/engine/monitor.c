@@ -419,7 +419,9 @@ static void nudge_holder(struct kmrv_monitor *m, const struct kmrv_event *ev,
 	holder->state = transition(m, ev, holder, true, oe);
 	if (state_in(m->spec->latest, holder->state))
 		return;
-	release_slot(m, holder);
+	/* release_slot() without its lookup: @s is the holder's slot */
+	groups_delete(&m->groups, s);
+	holder->holds_slot = 0;
 	forget_if_idle(m, holder);
 }
 
@@ -475,13 +477,30 @@ static void record(const struct kmrv_monitor *m, struct kmrv_instance *inst,
 	}
 }
 
+/*
+ * Whether a key not in the table enters it on event @e: the transition
+ * from the initial state leads to a latest state or to one that is not
+ * forgettable. Such a key is looked up by insert, which finds it when
+ * present, so it costs one probe, not a find and then an insert.
+ */
+static bool enters_table(const struct kmrv_spec *spec, int e)
+{
+	int to = spec->next[spec->initial * spec->nr_events + e];
+
+	if (to == KMRV_NONE)
+		to = spec->initial;
+	if (spec->group != KMRV_GROUP_NONE && state_in(spec->latest, to))
+		return true;
+	return !state_in(spec->forgettable, to);
+}
+
 /* Steps 3 and 4: the event's own instance. */
 static int own_step(struct kmrv_monitor *m, const struct kmrv_event *ev,
 		    int e, uint64_t ptr, int32_t pid)
 {
 	const struct kmrv_spec *spec = m->spec;
 	struct kmrv_instance *inst, fresh;
-	bool latest, created;
+	bool latest, created = false;
 	uint32_t origin = 0;
 	int to;
 
@@ -491,34 +510,39 @@ static int own_step(struct kmrv_monitor *m, const struct kmrv_event *ev,
 	    origin_of(&m->origins, ev->call_site, ev->bytes_alloc, &origin))
 		return -1;
 
-	inst = kmrv_table_find(m->table, ptr, pid);
-	if (!inst) {
-		/* a key with no entry is in the initial state */
-		memset(&fresh, 0, sizeof(fresh));
-		fresh.ptr = ptr;
-		fresh.pid = pid;
-		fresh.state = (uint8_t)spec->initial;
+	if (enters_table(spec, e)) {
+		inst = kmrv_table_insert(m->table, ptr, pid, &created);
+		if (!inst)
+			return -1;
+		if (created) {
+			/* a key with no entry was in the initial state */
+			inst->state = (uint8_t)spec->initial;
+			if (kmrv_table_count(m->table) > m->peak_live)
+				m->peak_live = kmrv_table_count(m->table);
+		}
+	} else {
+		inst = kmrv_table_find(m->table, ptr, pid);
+		if (!inst) {
+			/* initial, and it stays out: only a verdict is possible */
+			memset(&fresh, 0, sizeof(fresh));
+			fresh.ptr = ptr;
+			fresh.pid = pid;
+			fresh.state = (uint8_t)spec->initial;
+			transition(m, ev, &fresh, false, e);
+			return 0;
+		}
 	}
-	to = transition(m, ev, inst ? inst : &fresh, inst != NULL, e);
+	/* a created entry is zero-filled: its history is that of no object */
+	to = transition(m, ev, inst, !created, e);
 
 	latest = spec->group != KMRV_GROUP_NONE && state_in(spec->latest, to);
 	if (!latest && state_in(spec->forgettable, to)) {
-		if (!inst)
-			return 0;
 		if (inst->holds_slot)
 			release_slot(m, inst);
 		kmrv_table_delete(m->table, inst);
 		return 0;
 	}
 
-	if (!inst) {
-		inst = kmrv_table_insert(m->table, ptr, pid, &created);
-		if (!inst)
-			return -1;
-		inst->state = (uint8_t)spec->initial;
-		if (kmrv_table_count(m->table) > m->peak_live)
-			m->peak_live = kmrv_table_count(m->table);
-	}
 	if (m->history != KMRV_HISTORY_NONE)
 		record(m, inst, ev, origin);
 	inst->state = (uint8_t)to;
