@@ -25,6 +25,8 @@
 #define GROUPS_MIN_CAPACITY	8
 #define ORIGINS_MIN_CAPACITY	64
 
+_Static_assert(KMRV_SPEC_MAX_EVENTS <= 32, "entering_events: one bit an event");
+
 /* One group's slot: the key of the instance holding its latest state. */
 struct group_slot {
 	uint64_t	ptr;		/* 0: empty entry */
@@ -69,6 +71,7 @@ struct kmrv_monitor {
 	const struct kmrv_spec	*spec;
 	enum kmrv_table_history	history;
 	bool			free_history;	/* history's free_* too */
+	uint32_t		entering;	/* entering_events(spec), by event */
 	/* a KMRV_HISTORY_ALLOC record as a verdict's kmrv_history */
 	struct kmrv_history	verdict_hist;
 	kmrv_verdict_fn		fn;
@@ -342,14 +345,20 @@ static int transition(struct kmrv_monitor *m, const struct kmrv_event *ev,
 	return to;
 }
 
-static void release_slot(struct kmrv_monitor *m, struct kmrv_instance *inst)
+/* @inst stops holding its group's slot @s (NULL: the group has none). */
+static void release_slot_at(struct kmrv_monitor *m, struct kmrv_instance *inst,
+			    struct group_slot *s)
 {
-	int32_t group = kmrv_table_history(m->table, inst)->group;
-	struct group_slot *s = groups_find(&m->groups, group);
-
 	if (s && s->ptr == inst->ptr && s->pid == inst->pid)
 		groups_delete(&m->groups, s);
 	inst->holds_slot = 0;
+}
+
+static void release_slot(struct kmrv_monitor *m, struct kmrv_instance *inst)
+{
+	int32_t group = kmrv_table_history(m->table, inst)->group;
+
+	release_slot_at(m, inst, groups_find(&m->groups, group));
 }
 
 /* Drop @inst if nothing distinguishes it from a key never seen. */
@@ -419,9 +428,7 @@ static void nudge_holder(struct kmrv_monitor *m, const struct kmrv_event *ev,
 	holder->state = transition(m, ev, holder, true, oe);
 	if (state_in(m->spec->latest, holder->state))
 		return;
-	/* release_slot() without its lookup: @s is the holder's slot */
-	groups_delete(&m->groups, s);
-	holder->holds_slot = 0;
+	release_slot_at(m, holder, s);	/* @s is the holder's slot */
 	forget_if_idle(m, holder);
 }
 
@@ -477,23 +484,6 @@ static void record(const struct kmrv_monitor *m, struct kmrv_instance *inst,
 	}
 }
 
-/*
- * Whether a key not in the table enters it on event @e: the transition
- * from the initial state leads to a latest state or to one that is not
- * forgettable. Such a key is looked up by insert, which finds it when
- * present, so it costs one probe, not a find and then an insert.
- */
-static bool enters_table(const struct kmrv_spec *spec, int e)
-{
-	int to = spec->next[spec->initial * spec->nr_events + e];
-
-	if (to == KMRV_NONE)
-		to = spec->initial;
-	if (spec->group != KMRV_GROUP_NONE && state_in(spec->latest, to))
-		return true;
-	return !state_in(spec->forgettable, to);
-}
-
 /* Steps 3 and 4: the event's own instance. */
 static int own_step(struct kmrv_monitor *m, const struct kmrv_event *ev,
 		    int e, uint64_t ptr, int32_t pid)
@@ -510,7 +500,7 @@ static int own_step(struct kmrv_monitor *m, const struct kmrv_event *ev,
 	    origin_of(&m->origins, ev->call_site, ev->bytes_alloc, &origin))
 		return -1;
 
-	if (enters_table(spec, e)) {
+	if (m->entering >> e & 1) {
 		inst = kmrv_table_insert(m->table, ptr, pid, &created);
 		if (!inst)
 			return -1;
@@ -729,6 +719,29 @@ static enum kmrv_table_history needs_history(const struct kmrv_spec *spec,
 	return KMRV_HISTORY_NONE;
 }
 
+/*
+ * The events on which a key not in the table enters it: the transition
+ * from the initial state leads to a latest state or to one that is not
+ * forgettable. own_step looks such a key up by insert, which finds it
+ * when present, so it costs one probe, not a find and then an insert.
+ */
+static uint32_t entering_events(const struct kmrv_spec *spec)
+{
+	uint32_t mask = 0;
+
+	for (int e = 0; e < spec->nr_events; e++) {
+		int to = spec->next[spec->initial * spec->nr_events + e];
+
+		if (to == KMRV_NONE)
+			to = spec->initial;
+		if ((spec->group != KMRV_GROUP_NONE &&
+		     state_in(spec->latest, to)) ||
+		    !state_in(spec->forgettable, to))
+			mask |= 1u << e;
+	}
+	return mask;
+}
+
 struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,
 				      unsigned int flags,
 				      kmrv_verdict_fn fn, void *ctx)
@@ -743,6 +756,7 @@ struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,
 	m->ctx = ctx;
 	m->history = needs_history(spec, flags);
 	m->free_history = flags & KMRV_MONITOR_HISTORY;
+	m->entering = entering_events(spec);
 
 	m->table = kmrv_table_new(MONITOR_TABLE_HINT, m->history);
 	if (!m->table)
