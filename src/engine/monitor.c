@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kmrv/bigmem.h"
 #include "kmrv/engine.h"
 #include "kmrv/hash.h"
 
@@ -663,7 +664,7 @@ void kmrv_monitor_finish(struct kmrv_monitor *m)
 	const struct kmrv_spec *spec = m->spec;
 	struct at_end_key *keys;
 	struct kmrv_instance *inst;
-	size_t cursor = 0, n = 0, i;
+	size_t cursor = 0, n = 0, i, bytes;
 
 	while ((inst = kmrv_table_next(m->table, &cursor)))
 		if (spec->at_end[inst->state] != KMRV_NONE)
@@ -671,7 +672,12 @@ void kmrv_monitor_finish(struct kmrv_monitor *m)
 	if (!n)
 		return;
 
-	keys = malloc(2 * n * sizeof(*keys));
+	/*
+	 * In huge pages: malloc'd, half a million leaks took 6k page faults
+	 * per spec, a sixth of a check of the 1M-event bench slice.
+	 */
+	bytes = 2 * n * sizeof(*keys);
+	keys = kmrv_big_zalloc(bytes);
 	if (!keys) {
 		/* better unsorted than lost */
 		cursor = 0;
@@ -698,7 +704,7 @@ void kmrv_monitor_finish(struct kmrv_monitor *m)
 			__builtin_prefetch(keys[i + FINISH_LOOKAHEAD].inst);
 		report_at_end(m, keys[i].inst);
 	}
-	free(keys);
+	kmrv_big_free(keys, bytes);
 }
 
 /*

@@ -29,13 +29,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-
+#include "kmrv/bigmem.h"
 #include "kmrv/hash.h"
 #include "kmrv/table.h"
 
 #define TABLE_MIN_CAPACITY	8
-#define HUGE_BYTES		(2UL << 20)	/* a transparent huge page */
 #define SLOT_SHIFT		4		/* 16-byte slots */
 #define SLOT_SHIFT_RECORD	5		/* 32: instance + alloc record */
 
@@ -92,65 +90,6 @@ static inline size_t home(const struct kmrv_table *t, uint64_t ptr, int32_t pid)
 	return (size_t)kmrv_mix_key(ptr, pid) & t->mask;
 }
 
-/*
- * Arrays of 2 MiB and more are mapped directly with transparent huge
- * pages asked for, rather than calloc'd: measurably faster (table_bench,
- * 1M+ inserts) because a table of millions of slots otherwise takes a
- * page fault per 4 KiB on first touch (about 10 us each in the bench VM
- * against 0.25 us per 4 KiB with huge pages) and a TLB miss per probe.
- */
-static size_t map_bytes(size_t bytes)
-{
-	if (bytes < HUGE_BYTES)
-		return bytes;
-	return (bytes + HUGE_BYTES - 1) & ~(HUGE_BYTES - 1);
-}
-
-/* A zeroed 2 MiB-aligned anonymous mapping of @bytes (a multiple of 2 MiB). */
-static void *map_huge(size_t bytes)
-{
-	uint8_t *p, *aligned;
-	size_t head;
-
-	p = mmap(NULL, bytes + HUGE_BYTES, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	aligned = (uint8_t *)(((uintptr_t)p + HUGE_BYTES - 1) & ~(HUGE_BYTES - 1));
-	head = (size_t)(aligned - p);
-	if (head)
-		munmap(p, head);
-	munmap(aligned + bytes, HUGE_BYTES - head);
-	madvise(aligned, bytes, MADV_HUGEPAGE);
-	return aligned;
-}
-
-static void *zalloc(size_t bytes)
-{
-	void *p;
-
-	bytes = map_bytes(bytes);
-	if (bytes >= HUGE_BYTES)
-		return map_huge(bytes);
-	/* whole cache lines, line-aligned: a slot never straddles two */
-	bytes = (bytes + 63) & ~(size_t)63;
-	p = aligned_alloc(64, bytes);
-	if (p)
-		memset(p, 0, bytes);
-	return p;
-}
-
-static void zfree(void *p, size_t bytes)
-{
-	if (!p)
-		return;
-	bytes = map_bytes(bytes);
-	if (bytes < HUGE_BYTES)
-		free(p);
-	else
-		munmap(p, bytes);
-}
-
 static size_t slots_bytes(const struct kmrv_table *t, size_t capacity)
 {
 	return capacity << t->shift;
@@ -159,14 +98,14 @@ static size_t slots_bytes(const struct kmrv_table *t, size_t capacity)
 static void arrays_free(const struct kmrv_table *t, uint8_t *slots,
 			struct kmrv_history *hist, size_t capacity)
 {
-	zfree(slots, slots_bytes(t, capacity));
-	zfree(hist, capacity * sizeof(*hist));
+	kmrv_big_free(slots, slots_bytes(t, capacity));
+	kmrv_big_free(hist, capacity * sizeof(*hist));
 }
 
 static int table_alloc(struct kmrv_table *t, size_t capacity, bool history)
 {
-	t->slots = zalloc(slots_bytes(t, capacity));
-	t->hist = history ? zalloc(capacity * sizeof(*t->hist)) : NULL;
+	t->slots = kmrv_big_zalloc(slots_bytes(t, capacity));
+	t->hist = history ? kmrv_big_zalloc(capacity * sizeof(*t->hist)) : NULL;
 	if (!t->slots || (history && !t->hist)) {
 		arrays_free(t, t->slots, t->hist, capacity);
 		return -1;
@@ -307,28 +246,6 @@ static int grow_by_copy(struct kmrv_table *t, size_t old_capacity)
 }
 
 /*
- * Double a huge-page array in place: mremap moves the page tables to a
- * 2 MiB-aligned range twice the size (nothing is copied, the huge pages
- * stay), and only the new half is fresh memory. NULL, with @old intact,
- * on failure.
- */
-static void *remap_huge(void *old, size_t old_bytes, size_t new_bytes)
-{
-	void *dst = map_huge(new_bytes), *p;
-
-	if (!dst)
-		return NULL;
-	p = mremap(old, old_bytes, new_bytes, MREMAP_MAYMOVE | MREMAP_FIXED,
-		   dst);
-	if (p == MAP_FAILED) {
-		munmap(dst, new_bytes);
-		return NULL;
-	}
-	madvise(p, new_bytes, MADV_HUGEPAGE);
-	return p;
-}
-
-/*
  * Rehash in place after doubling (t->mask is the new one; the entries
  * sit in [0, @old_capacity) at their old places). Why this is exact:
  * first the run at the start of the array, whose entries may have
@@ -364,7 +281,7 @@ static void rehash_in_place(struct kmrv_table *t, size_t old_capacity,
 }
 
 /*
- * Grow huge-page arrays in place (remap_huge, rehash_in_place). Against
+ * Grow huge-page arrays in place (kmrv_big_remap, rehash_in_place). Against
  * grow_by_copy this halves the fresh memory the kernel zeroes during
  * growth and the peak it holds (old and new arrays side by side): peak
  * RSS of --spec all on the 20M-event bench trace went from 1118 to
@@ -389,15 +306,15 @@ static int grow_in_place(struct kmrv_table *t, size_t old_capacity)
 			return -1;
 	}
 
-	slots = remap_huge(t->slots, bytes, bytes * 2);
+	slots = kmrv_big_remap(t->slots, bytes, bytes * 2);
 	if (!slots)
 		goto fail;
 	t->slots = slots;
 	if (t->hist) {
-		hist = remap_huge(t->hist, hist_bytes, hist_bytes * 2);
+		hist = kmrv_big_remap(t->hist, hist_bytes, hist_bytes * 2);
 		if (!hist) {
 			/* shrinking keeps the address; the entries never moved */
-			mremap(slots, bytes * 2, bytes, 0);
+			kmrv_big_shrink(slots, bytes * 2, bytes);
 			goto fail;
 		}
 		t->hist = hist;
@@ -420,7 +337,7 @@ static int table_grow(struct kmrv_table *t)
 
 	if (old_capacity > SIZE_MAX / 2 / sizeof(struct entry))
 		return -1;
-	if (slots_bytes(t, old_capacity) >= HUGE_BYTES)
+	if (slots_bytes(t, old_capacity) >= KMRV_BIG_HUGE)
 		return grow_in_place(t, old_capacity);
 	return grow_by_copy(t, old_capacity);
 }
