@@ -36,4 +36,11 @@ void kmrv_big_shrink(void *p, size_t old_bytes, size_t new_bytes);
 
 void kmrv_big_free(void *p, size_t bytes);
 
+/*
+ * kmrv_big_malloc - @bytes uninitialised, for free(): from KMRV_BIG_HUGE
+ * up, 2 MiB-aligned with huge pages asked for (an inflated section, the
+ * kallsyms index: first-touched once, megabytes at a time).
+ */
+void *kmrv_big_malloc(size_t bytes);
+
 #endif /* KMRV_BIGMEM_H */

@@ -89,3 +89,16 @@ void kmrv_big_free(void *p, size_t bytes)
 	else
 		munmap(p, bytes);
 }
+
+void *kmrv_big_malloc(size_t bytes)
+{
+	size_t whole = mapped_bytes(bytes);
+	void *p;
+
+	if (whole < KMRV_BIG_HUGE)
+		return malloc(bytes ? bytes : 1);
+	p = aligned_alloc(KMRV_BIG_HUGE, whole);
+	if (p)
+		madvise(p, whole, MADV_HUGEPAGE);
+	return p;
+}

@@ -88,6 +88,15 @@ void dfile_close(struct dfile *f);
  */
 char *dfile_lazy_text(struct dfile *f, const struct dlazy *l);
 
+/*
+ * dfile_lazy_view - the same text where it lies, @len bytes, not
+ * NUL-terminated: in the file's mapping (valid until dfile_close()), or in
+ * a malloc'd inflated copy returned in *@owned for the caller to free.
+ * NULL if absent or damaged.
+ */
+const char *dfile_lazy_view(struct dfile *f, const struct dlazy *l,
+			    size_t *len, char **owned);
+
 /* dcomp_by_name - the compression a v7 file names ("none", ...), or -1. */
 int dcomp_by_name(const char *name);
 
@@ -111,20 +120,23 @@ int dfile_decompress(struct dfile *f, const uint8_t *src, size_t clen,
 /* kallsyms, parsed by direct_ksyms.c: sorted by address. */
 struct dsym {
 	uint64_t	addr;
-	const char	*name;		/* into dksyms.text */
+	uint32_t	name;		/* offset of the name in dksyms.text */
+	uint32_t	len;		/* its length (the text is not cut) */
 };
 
 struct dksyms {
-	char		*text;		/* the kallsyms text, names cut in place */
+	const char	*text;		/* the kallsyms text, left as it is */
+	char		*owned;		/* what to free with it, or NULL */
 	struct dsym	*syms;
-	size_t		nr, cap;
+	size_t		nr;
 };
 
 /*
- * dksyms_parse - index kallsyms @text (malloc'd; @k owns it from now on)
- * with libtraceevent's rules. Returns 0, or -1 on ENOMEM.
+ * dksyms_parse - index kallsyms @text of @len bytes with libtraceevent's
+ * rules; @owned (may be NULL) is freed with @k from now on, whatever the
+ * outcome. Returns 0, or -1 on ENOMEM.
  */
-int dksyms_parse(struct dksyms *k, char *text);
+int dksyms_parse(struct dksyms *k, const char *text, size_t len, char *owned);
 
 /* The symbol covering @addr, as tep_find_function() finds it, or NULL. */
 const struct dsym *dksyms_find(const struct dksyms *k, uint64_t addr);

@@ -29,6 +29,7 @@
 
 #include "direct.h"
 #include "format_check.h"
+#include "kmrv/bigmem.h"
 #include "trace_util.h"
 
 #define MAX_CPUS		8192
@@ -216,7 +217,7 @@ static int section_open(struct dfile *f, uint64_t off, uint16_t id,
 	if (f->comp == DCOMP_NONE || get32(c, &clen) || get32(c, &ulen) ||
 	    ulen > MAX_SECTION || !(src = take(c, clen)))
 		return -1;
-	c->owned = malloc(ulen ? ulen : 1);
+	c->owned = kmrv_big_malloc(ulen);
 	if (!c->owned)
 		return -1;
 	if (dfile_decompress(f, src, clen, c->owned, ulen)) {
@@ -725,37 +726,59 @@ int dfile_open(struct dfile *f, const char *path, struct tep_handle *tep,
 	return 0;
 }
 
-char *dfile_lazy_text(struct dfile *f, const struct dlazy *l)
+/*
+ * Where lazy text @l lies: in the file's mapping (v6, an uncompressed v7
+ * section) or in an inflated copy handed over in *@owned. No copy of
+ * mapped text: a full kallsyms is megabytes, and copying it cost more
+ * first-touch page faults than parsing it.
+ */
+const char *dfile_lazy_view(struct dfile *f, const struct dlazy *l,
+			    size_t *len, char **owned)
 {
 	struct dcur c;
-	uint64_t len = 0;
-	uint32_t len32;
+	uint64_t n = 0;
+	uint32_t n32;
 	const uint8_t *src;
-	char *text = NULL;
 
+	*owned = NULL;
 	if (!l->present)
 		return NULL;
 	if (f->version == 6) {
 		cur_map(&c, f, l->offset);
-		len = l->len;
+		n = l->len;
 	} else {
 		if (section_open(f, l->offset, l->sized8 ? OPT_CMDLINES : OPT_KALLSYMS, &c))
 			return NULL;
-		if (l->sized8 ? get64(&c, &len) : get32(&c, &len32))
-			goto out;
+		if (l->sized8 ? get64(&c, &n) : get32(&c, &n32))
+			goto fail;
 		if (!l->sized8)
-			len = len32;
+			n = n32;
 	}
-	src = take(&c, len);
+	src = take(&c, n);
 	if (!src)
-		goto out;
+		goto fail;
+	*owned = (char *)c.owned;
+	*len = n;
+	return (const char *)src;
+fail:
+	cur_release(&c);
+	return NULL;
+}
+
+char *dfile_lazy_text(struct dfile *f, const struct dlazy *l)
+{
+	size_t len;
+	char *owned, *text;
+	const char *src = dfile_lazy_view(f, l, &len, &owned);
+
+	if (!src)
+		return NULL;
 	text = malloc(len + 1);
 	if (text) {
 		memcpy(text, src, len);
 		text[len] = '\0';
 	}
-out:
-	cur_release(&c);
+	free(owned);
 	return text;
 }
 

@@ -624,13 +624,15 @@ static void load_cmdlines(struct direct_reader *r)
 
 static void load_kallsyms(struct direct_reader *r)
 {
-	char *text;
+	const char *text;
+	char *owned;
+	size_t len;
 
 	if (r->kallsyms_done)
 		return;
 	r->kallsyms_done = 1;
-	text = dfile_lazy_text(&r->f, &r->f.kallsyms);
-	if (text && dksyms_parse(&r->ksyms, text))
+	text = dfile_lazy_view(&r->f, &r->f.kallsyms, &len, &owned);
+	if (text && dksyms_parse(&r->ksyms, text, len, owned))
 		dksyms_free(&r->ksyms);
 }
 
@@ -865,7 +867,8 @@ static const char *dr_symbolize(void *priv, uint64_t addr, char *buf, size_t len
 	load_kallsyms(r);
 	sym = dksyms_find(&r->ksyms, addr);
 	if (sym)
-		snprintf(buf, len, "%s+0x%llx", sym->name,
+		snprintf(buf, len, "%.*s+0x%llx", (int)sym->len,
+			 r->ksyms.text + sym->name,
 			 (unsigned long long)(addr - sym->addr));
 	else
 		snprintf(buf, len, "0x%llx", (unsigned long long)addr);

@@ -289,7 +289,8 @@ table_v7() {
 	done
 }
 
-# A perf.data: header fields, attribute and data records, cuts.
+# A perf.data: header fields, attribute and data records, cuts, bytes
+# flipped and overwritten all over.
 table_perf() {
 	local f=$1 size data off
 	size=$(stat -c %s "$f")
@@ -314,6 +315,11 @@ table_perf() {
 	done
 	for ((i = 0; i < 40; i++)); do
 		case_flip "$f" $(( (i * 7919 + i * i * 131) % size ))
+	done
+	# runs of eight 0xff bytes (a length or an offset at its maximum)
+	for ((i = 0; i < 60; i++)); do
+		case_patch "$f" "8 bytes 0xff at $(( (i * 7919 + i * i * 31) % size ))" \
+			$(( (i * 7919 + i * i * 31) % size )) ffffffffffffffff
 	done
 }
 
