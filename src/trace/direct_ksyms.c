@@ -139,10 +139,13 @@ int dksyms_parse(struct dksyms *k, const char *text, size_t len, char *owned)
 	if (!end)
 		end = text + len;
 	/*
-	 * Every symbol line holds at least "0 t x\n": one allocation that
-	 * never moves (the pages past the last symbol are never touched).
+	 * One allocation that never moves (the pages past the last symbol are
+	 * never touched): a symbol line takes at least 4 bytes, "0tx\n" (a
+	 * digit, the type, a name, the newline; sscanf needs no blank between
+	 * them), so n symbols need 4n - 1 bytes and len / 4 + 1 slots hold
+	 * them all.
 	 */
-	cap = (size_t)(end - text) / 6 + 1;
+	cap = (size_t)(end - text) / 4 + 1;
 	k->syms = kmrv_big_malloc(cap * sizeof(*k->syms));
 	if (!k->syms)
 		return -1;
