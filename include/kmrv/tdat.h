@@ -81,6 +81,13 @@ int kmrv_tdat_set_cpu_stats(struct kmrv_tdat_writer *w, int cpu,
 			    const char *text);
 
 /*
+ * kmrv_tdat_set_cmdlines - replace the saved_cmdlines text given at
+ * create time ("pid comm\n" lines; NULL for none): the file is assembled
+ * at close, so a recorder can hand over the names it knows at the end.
+ */
+int kmrv_tdat_set_cmdlines(struct kmrv_tdat_writer *w, const char *text);
+
+/*
  * kmrv_tdat_error - why the writer failed: the "PATH: reason" message of
  * the first failed call, or NULL while all calls have succeeded. After a
  * failure every further call returns -1; close() reports the same text.

@@ -252,6 +252,67 @@ static char *join_cmdlines(char *saved, const char *extra)
 	return s;
 }
 
+static int cmp_pid(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The pids of "pid comm\n" lines, sorted, in *@pids; their number. */
+static size_t line_pids(const char *text, long **pids)
+{
+	size_t n = 0, cap = 0;
+	const char *p = text;
+
+	*pids = NULL;
+	for (; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (n == cap) {
+			long *q = realloc(*pids, (cap = cap ? cap * 2 : 256) * sizeof(*q));
+
+			if (!q)
+				break;
+			*pids = q;
+		}
+		(*pids)[n++] = strtol(p, NULL, 10);
+	}
+	if (n)
+		qsort(*pids, n, sizeof(**pids), cmp_pid);
+	return n;
+}
+
+char *rec_cmdlines_at_end(const char *start)
+{
+	char *end = tracefs_instance_file_read(NULL, "saved_cmdlines", NULL);
+	const char *p, *nl;
+	long *pids, pid;
+	size_t n, len;
+	FILE *out;
+	char *s = NULL;
+
+	if (!end)
+		return NULL;
+	n = line_pids(end, &pids);
+	out = open_memstream(&s, &len);
+	if (!out)
+		goto out;
+	fputs(end, out);
+	for (p = start; p && *p; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		pid = strtol(p, NULL, 10);
+		if (!n || !bsearch(&pid, pids, n, sizeof(*pids), cmp_pid))
+			fprintf(out, "%.*s\n", (int)(nl ? nl - p : (long)strlen(p)), p);
+	}
+	if (fclose(out)) {
+		free(s);
+		s = NULL;
+	}
+out:
+	free(pids);
+	free(end);
+	return s;
+}
+
 int rec_meta_read(struct rec_meta *m, const struct rec_events *ev,
 		  int nr_cpus, unsigned int page_size, const char *cmdlines,
 		  char *err, size_t errlen)

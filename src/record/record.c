@@ -496,6 +496,7 @@ static void sum_up(struct kmrv_record_result *res)
 static int finish_file(struct recorder *r, char *err, size_t errlen)
 {
 	struct stat st;
+	char *cmdlines;
 	int ret = 0;
 
 	tracefs_trace_off(r->inst);
@@ -508,6 +509,14 @@ static int finish_file(struct recorder *r, char *err, size_t errlen)
 	sum_up(r->res);
 	if (ret)
 		return -1;
+	/* names only make the report nicer: without them, the start's */
+	cmdlines = rec_cmdlines_at_end(r->meta.cmdlines);
+	if (cmdlines && kmrv_tdat_set_cmdlines(r->w, cmdlines)) {
+		free(cmdlines);
+		rec_err(err, errlen, "%s", kmrv_tdat_error(r->w));
+		return -1;
+	}
+	free(cmdlines);
 	ret = kmrv_tdat_close(r->w, err, errlen);
 	r->w = NULL;
 	if (!ret && !stat(r->opts->output, &st))

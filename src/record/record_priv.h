@@ -51,12 +51,22 @@ struct rec_meta {
 /*
  * rec_meta_read - fill @m. @cmdlines ("pid comm\n" lines, or NULL) is
  * added to the kernel's saved_cmdlines, which is read now, at the start,
- * and so cannot know the names of tasks that do not exist yet.
+ * and so cannot know the names of tasks that do not exist yet (see
+ * rec_cmdlines_at_end()).
  */
 int rec_meta_read(struct rec_meta *m, const struct rec_events *ev,
 		  int nr_cpus, unsigned int page_size, const char *cmdlines,
 		  char *err, size_t errlen);
 void rec_meta_release(struct rec_meta *m);
+
+/*
+ * rec_cmdlines_at_end - saved_cmdlines read now, at the end of a
+ * recording, then the lines of @start (what rec_meta_read() saw, plus
+ * kmrv's own names) whose pids it no longer holds: the tasks born while
+ * recording get their names, as with trace-cmd, which reads it at the
+ * end. malloc'd, or NULL if saved_cmdlines cannot be read.
+ */
+char *rec_cmdlines_at_end(const char *start);
 
 /* A whole file, NUL-terminated; NULL with errno on failure. */
 char *rec_read_file(const char *path, size_t *len);

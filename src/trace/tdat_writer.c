@@ -463,6 +463,21 @@ int kmrv_tdat_set_cpu_stats(struct kmrv_tdat_writer *w, int cpu,
 	return 0;
 }
 
+int kmrv_tdat_set_cmdlines(struct kmrv_tdat_writer *w, const char *text)
+{
+	bool nomem = false;
+	char *s;
+
+	if (!w || w->failed)
+		return -1;
+	s = dup_or_null(text, &nomem);
+	if (nomem)
+		return tdat_fail(w, "%s: out of memory", w->path);
+	free(w->cmdlines);
+	w->cmdlines = s;
+	return 0;
+}
+
 const char *kmrv_tdat_error(const struct kmrv_tdat_writer *w)
 {
 	return w && w->failed ? w->err : NULL;

@@ -17,6 +17,17 @@ jq -e '.traces[0].event_counts["sched:sched_process_exit"] >= 5' "$j" >/dev/null
 if command -v trace-cmd >/dev/null; then
 	grep -q 'sched_process_exit: *comm=sleep' "$TMP/report" ||
 		fail "the orphaned sleep's exit is not in the trace"
+	# Tasks born while recording are named in the file (saved_cmdlines
+	# is read again at the end): every exec of the tree shows under the
+	# program's name, not trace-cmd's "<...>" for an unknown pid.
+	execs=$(grep -c 'sched_process_exec: *filename=' "$TMP/report")
+	[ "$execs" -ge 5 ] || fail "$execs execs in the report, want 5 or more"
+	named=$(awk '/sched_process_exec: *filename=/ {
+			split($1, a, "-"); n = split($0, f, "filename="); split(f[2], g, " ")
+			m = split(g[1], p, "/"); if (substr(p[m], 1, 15) == a[1]) ok++
+		} END { print ok + 0 }' "$TMP/report")
+	[ "$named" = "$execs" ] ||
+		fail "$named of $execs execs are under the program's name: $(grep 'sched_process_exec' "$TMP/report" | head -8)"
 fi
 # --tree on a trace without a marker is an error naming the file
 "$KMRV" record -a -t 0.3 -o "$TMP/all.dat" 2>"$TMP/err" & KPID=$!; wait $KPID; RC=$?

@@ -571,6 +571,56 @@ static void test_enospc_reported(void **state)
 	assert_true(S_ISCHR(st.st_mode));
 }
 
+/* The cmdlines a file holds, as libtracecmd reads them: "pid comm;..." */
+static void file_comms(struct ctx *c, const int *pids, int n, char *buf, size_t len)
+{
+	struct tracecmd_input *h = tracecmd_open(c->path,
+						 TRACECMD_FL_LOAD_NO_PLUGINS);
+	struct tep_handle *tep;
+	size_t at = 0;
+
+	assert_non_null(h);
+	tep = tracecmd_get_tep(h);
+	buf[0] = '\0';
+	for (int i = 0; i < n && at < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, "%d %s;", pids[i],
+				       tep_is_pid_registered(tep, pids[i]) ?
+				       tep_data_comm_from_pid(tep, pids[i]) : "-");
+	tracecmd_close(h);
+}
+
+/* The names given at create time, then replaced before close (a recorder
+ * hands over the names it knows at the end). */
+static void test_cmdlines_replaced_before_close(void **state)
+{
+	static const int pids[] = { 100, 7, 4242, 4243 };
+	struct ctx *c = *state;
+	struct kmrv_tdat_writer *w = create(c);
+	char comms[256];
+
+	add_kmalloc(c, w, 0, 1, 100, 0x40, 0, 4);
+	close_ok(w);
+	file_comms(c, pids, 4, comms, sizeof(comms));
+	assert_string_equal(comms, "100 bash;7 kworker/0:1;4242 -;4243 -;");
+
+	c->nexp = 0;
+	w = create(c);
+	add_kmalloc(c, w, 0, 1, 4242, 0x40, 0, 4);
+	assert_int_equal(kmrv_tdat_set_cmdlines(w, "4242 cat\n4243 wc\n100 sh\n"), 0);
+	close_ok(w);
+	verify(c);
+	file_comms(c, pids, 4, comms, sizeof(comms));
+	assert_string_equal(comms, "100 sh;7 -;4242 cat;4243 wc;");
+
+	c->nexp = 0;
+	w = create(c);
+	add_kmalloc(c, w, 0, 1, 4242, 0x40, 0, 4);
+	assert_int_equal(kmrv_tdat_set_cmdlines(w, NULL), 0);
+	close_ok(w);
+	file_comms(c, pids, 4, comms, sizeof(comms));
+	assert_string_equal(comms, "100 -;7 -;4242 -;4243 -;");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -590,6 +640,7 @@ int main(void)
 		T(test_bad_cpu_and_oversized_record),
 		T(test_abort_removes_output_and_spools),
 		T(test_enospc_reported),
+		T(test_cmdlines_replaced_before_close),
 	};
 
 	tracecmd_set_loglevel(TEP_LOG_NONE);
