@@ -257,16 +257,24 @@ static void check_record(struct tep_handle *tep, struct tep_record *r,
 	assert_int_equal(field(tep, r, "gfp_flags"), 0xcc0);
 }
 
-/* Read every CPU with tracecmd_read_data and compare in write order. */
-static void verify(struct ctx *c)
+/* The written file through libtracecmd, with its tep in *@tep. */
+static struct tracecmd_input *open_written(struct ctx *c, struct tep_handle **tep)
 {
 	struct tracecmd_input *h = tracecmd_open(c->path,
 						 TRACECMD_FL_LOAD_NO_PLUGINS);
-	struct tep_handle *tep;
-	size_t seen = 0;
 
 	assert_non_null(h);
-	tep = tracecmd_get_tep(h);
+	*tep = tracecmd_get_tep(h);
+	return h;
+}
+
+/* Read every CPU with tracecmd_read_data and compare in write order. */
+static void verify(struct ctx *c)
+{
+	struct tep_handle *tep;
+	struct tracecmd_input *h = open_written(c, &tep);
+	size_t seen = 0;
+
 	for (int cpu = 0; cpu < c->meta.nr_cpus; cpu++) {
 		struct tep_record *r;
 		size_t i = 0;
@@ -574,13 +582,10 @@ static void test_enospc_reported(void **state)
 /* The cmdlines a file holds, as libtracecmd reads them: "pid comm;..." */
 static void file_comms(struct ctx *c, const int *pids, int n, char *buf, size_t len)
 {
-	struct tracecmd_input *h = tracecmd_open(c->path,
-						 TRACECMD_FL_LOAD_NO_PLUGINS);
 	struct tep_handle *tep;
+	struct tracecmd_input *h = open_written(c, &tep);
 	size_t at = 0;
 
-	assert_non_null(h);
-	tep = tracecmd_get_tep(h);
 	buf[0] = '\0';
 	for (int i = 0; i < n && at < len; i++)
 		at += (size_t)snprintf(buf + at, len - at, "%d %s;", pids[i],
@@ -589,36 +594,41 @@ static void file_comms(struct ctx *c, const int *pids, int n, char *buf, size_t 
 	tracecmd_close(h);
 }
 
+/*
+ * Write a one-record file, its cmdlines replaced by @cmdlines before close
+ * when @replace, and return the names it holds for pids 100, 7, 4242 and
+ * 4243 as libtracecmd reads them.
+ */
+static const char *written_names(struct ctx *c, bool replace,
+				 const char *cmdlines, char *buf, size_t len)
+{
+	static const int pids[] = { 100, 7, 4242, 4243 };
+	struct kmrv_tdat_writer *w = create(c);
+
+	c->nexp = 0;
+	add_kmalloc(c, w, 0, 1, 4242, 0x40, 0, 4);
+	if (replace)
+		assert_int_equal(kmrv_tdat_set_cmdlines(w, cmdlines), 0);
+	close_ok(w);
+	verify(c);
+	file_comms(c, pids, 4, buf, len);
+	return buf;
+}
+
 /* The names given at create time, then replaced before close (a recorder
  * hands over the names it knows at the end). */
 static void test_cmdlines_replaced_before_close(void **state)
 {
-	static const int pids[] = { 100, 7, 4242, 4243 };
 	struct ctx *c = *state;
-	struct kmrv_tdat_writer *w = create(c);
-	char comms[256];
+	char buf[256];
 
-	add_kmalloc(c, w, 0, 1, 100, 0x40, 0, 4);
-	close_ok(w);
-	file_comms(c, pids, 4, comms, sizeof(comms));
-	assert_string_equal(comms, "100 bash;7 kworker/0:1;4242 -;4243 -;");
-
-	c->nexp = 0;
-	w = create(c);
-	add_kmalloc(c, w, 0, 1, 4242, 0x40, 0, 4);
-	assert_int_equal(kmrv_tdat_set_cmdlines(w, "4242 cat\n4243 wc\n100 sh\n"), 0);
-	close_ok(w);
-	verify(c);
-	file_comms(c, pids, 4, comms, sizeof(comms));
-	assert_string_equal(comms, "100 sh;7 -;4242 cat;4243 wc;");
-
-	c->nexp = 0;
-	w = create(c);
-	add_kmalloc(c, w, 0, 1, 4242, 0x40, 0, 4);
-	assert_int_equal(kmrv_tdat_set_cmdlines(w, NULL), 0);
-	close_ok(w);
-	file_comms(c, pids, 4, comms, sizeof(comms));
-	assert_string_equal(comms, "100 -;7 -;4242 -;4243 -;");
+	assert_string_equal(written_names(c, false, NULL, buf, sizeof(buf)),
+			    "100 bash;7 kworker/0:1;4242 -;4243 -;");
+	assert_string_equal(written_names(c, true, "4242 cat\n4243 wc\n100 sh\n",
+					  buf, sizeof(buf)),
+			    "100 sh;7 -;4242 cat;4243 wc;");
+	assert_string_equal(written_names(c, true, NULL, buf, sizeof(buf)),
+			    "100 -;7 -;4242 -;4243 -;");
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
