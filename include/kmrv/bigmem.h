@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * bigmem.h - zeroed arrays that may grow to hundreds of megabytes: the
- * instance tables and the end-of-trace sort buffers.
+ * bigmem.h - arrays of megabytes that are first touched all at once or
+ * grow: the instance tables, the end-of-trace sort buffers and the ring
+ * between threads (zeroed), inflated trace.dat sections and the kallsyms
+ * index (kmrv_big_malloc, for free()).
  *
  * Arrays of KMRV_BIG_HUGE bytes and more are anonymous mappings aligned
  * to a transparent huge page, with huge pages asked for (madvise), rather

@@ -138,13 +138,14 @@ static int plan_lanes(struct run *run, int *lane_of)
 	double load[KMRV_MAX_THREADS] = { 0 }, *work;
 	uint64_t count[KMRV_TP__COUNT], events = 0;
 	bool *placed = calloc(set->nr ? set->nr : 1, sizeof(*placed));
+	int ret = -1;
 
 	work = calloc(set->nr ? set->nr : 1, sizeof(*work));
 	if (nr_lanes > KMRV_MAX_THREADS)
 		nr_lanes = KMRV_MAX_THREADS;
 	run->lanes = calloc(nr_lanes, sizeof(*run->lanes));
 	if (!placed || !work || !run->lanes)
-		goto fail;
+		goto out;
 	run->nr_lanes = nr_lanes;
 	for (int k = 0; k < nr_lanes; k++) {
 		run->lanes[k].run = run;
@@ -152,8 +153,9 @@ static int plan_lanes(struct run *run, int *lane_of)
 		run->lanes[k].monitors = calloc(set->nr ? set->nr : 1,
 						sizeof(*run->lanes[k].monitors));
 		if (!run->lanes[k].monitors)
-			goto fail;
+			goto out;
 	}
+	ret = 0;
 	if (nr_lanes == 1)
 		goto out;
 
@@ -179,11 +181,7 @@ static int plan_lanes(struct run *run, int *lane_of)
 out:
 	free(placed);
 	free(work);
-	return 0;
-fail:
-	free(placed);
-	free(work);
-	return -1;
+	return ret;
 }
 
 static int setup(struct run *run, char *err, size_t errlen)

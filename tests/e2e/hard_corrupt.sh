@@ -318,8 +318,8 @@ table_perf() {
 	done
 	# runs of eight 0xff bytes (a length or an offset at its maximum)
 	for ((i = 0; i < 60; i++)); do
-		case_patch "$f" "8 bytes 0xff at $(( (i * 7919 + i * i * 31) % size ))" \
-			$(( (i * 7919 + i * i * 31) % size )) ffffffffffffffff
+		off=$(( (i * 7919 + i * i * 31) % size ))
+		case_patch "$f" "8 bytes 0xff at $off" "$off" ffffffffffffffff
 	done
 }
 
