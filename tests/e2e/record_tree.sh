@@ -18,16 +18,29 @@ if command -v trace-cmd >/dev/null; then
 	grep -q 'sched_process_exit: *comm=sleep' "$TMP/report" ||
 		fail "the orphaned sleep's exit is not in the trace"
 	# Tasks born while recording are named in the file (saved_cmdlines
-	# is read again at the end): every exec of the tree shows under the
-	# program's name, not trace-cmd's "<...>" for an unknown pid.
-	execs=$(grep -c 'sched_process_exec: *filename=' "$TMP/report")
-	[ "$execs" -ge 5 ] || fail "$execs execs in the report, want 5 or more"
-	named=$(awk '/sched_process_exec: *filename=/ {
-			split($1, a, "-"); n = split($0, f, "filename="); split(f[2], g, " ")
-			m = split(g[1], p, "/"); if (substr(p[m], 1, 15) == a[1]) ok++
-		} END { print ok + 0 }' "$TMP/report")
+	# is read again at the end): every exec in the command's tree (the
+	# marker's pid and its forks; the recording is system-wide) shows
+	# under the program's name, not trace-cmd's "<...>" for an unknown pid.
+	read -r execs named < <(awk '
+		/kmrv-record: pid=/ { sub(/.*kmrv-record: pid=/, ""); tree[$1 + 0] = 1; next }
+		/sched_process_fork:/ {
+			match($0, / pid=[0-9]+/); p = substr($0, RSTART + 5, RLENGTH - 5) + 0
+			match($0, /child_pid=[0-9]+/); c = substr($0, RSTART + 10, RLENGTH - 10) + 0
+			if (p in tree) tree[c] = 1
+			next
+		}
+		/sched_process_exec: *filename=/ {
+			match($0, / pid=[0-9]+/); p = substr($0, RSTART + 5, RLENGTH - 5) + 0
+			if (!(p in tree)) next
+			n++
+			comm = substr($1, 1, match($1, /-[0-9]+$/) - 1)
+			split($0, f, "filename="); split(f[2], g, " ")
+			m = split(g[1], q, "/"); if (substr(q[m], 1, 15) == comm) ok++
+		}
+		END { print n + 0, ok + 0 }' "$TMP/report")
+	[ "$execs" -ge 5 ] || fail "$execs execs of the tree in the report, want 5 or more"
 	[ "$named" = "$execs" ] ||
-		fail "$named of $execs execs are under the program's name: $(grep 'sched_process_exec' "$TMP/report" | head -8)"
+		fail "$named of $execs execs of the tree are under the program's name: $(grep 'sched_process_exec' "$TMP/report" | head -8)"
 fi
 # --tree on a trace without a marker is an error naming the file
 "$KMRV" record -a -t 0.3 -o "$TMP/all.dat" 2>"$TMP/err" & KPID=$!; wait $KPID; RC=$?
