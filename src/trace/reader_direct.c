@@ -261,17 +261,29 @@ static int corrupt(struct direct_reader *r, const struct dstream *s,
 	return -1;
 }
 
-/* Grow @buf to hold @len bytes and the read slack. */
+/*
+ * Make @buf hold @len bytes and the read slack; its old contents are not
+ * kept (every caller refills it). Cache-line aligned because pread's
+ * kernel copy is that sensitive to its destination: into a malloc'd
+ * buffer (16 bytes past a page) the 896 MB of the 20M bench trace took
+ * 0.47-0.66 s to copy, into an aligned one 0.09 s, whatever the source
+ * offset (bench machine, 256 KiB windows).
+ */
+#define BUF_ALIGN	64
+
 static int reserve(uint8_t **buf, uint32_t *cap, uint32_t len)
 {
+	size_t bytes = ((size_t)len + READ_SLACK + BUF_ALIGN - 1) &
+		       ~(size_t)(BUF_ALIGN - 1);
 	uint8_t *p;
 
 	if (len <= *cap)
 		return 0;
-	p = realloc(*buf, (size_t)len + READ_SLACK);
+	p = aligned_alloc(BUF_ALIGN, bytes);
 	if (!p)
 		return -1;
 	memset(p + len, 0, READ_SLACK);
+	free(*buf);
 	*buf = p;
 	*cap = len;
 	return 0;
