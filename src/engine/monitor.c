@@ -27,6 +27,7 @@
 #define ORIGINS_MIN_CAPACITY	64
 
 _Static_assert(KMRV_SPEC_MAX_EVENTS <= 32, "entering_events: one bit an event");
+_Static_assert(KMRV_SPEC_MAX_EVENTS <= 127, "struct tp_bind: an event index in an int8_t");
 
 /* One group's slot: the key of the instance holding its latest state. */
 struct group_slot {
@@ -68,8 +69,19 @@ struct origin_map {
 	size_t		mask;
 };
 
+/*
+ * What a tracepoint is to this monitor, looked up once per step: the
+ * spec's event index (KMRV_NONE: not bound) and the tracepoint's class,
+ * which a step otherwise asked kmrv_tp_class() for up to four times.
+ */
+struct tp_bind {
+	int8_t			event;
+	uint8_t			class;		/* enum kmrv_tp_class */
+};
+
 struct kmrv_monitor {
 	const struct kmrv_spec	*spec;
+	struct tp_bind		bind[KMRV_TP__COUNT];
 	enum kmrv_table_history	history;
 	bool			free_history;	/* history's free_* too */
 	uint32_t		entering;	/* entering_events(spec), by event */
@@ -440,12 +452,12 @@ static void nudge_holder(struct kmrv_monitor *m, const struct kmrv_event *ev,
  * on every free. @origin: the alloc's, in KMRV_HISTORY_ALLOC tables.
  */
 static void record(const struct kmrv_monitor *m, struct kmrv_instance *inst,
-		   const struct kmrv_event *ev, uint32_t origin)
+		   const struct kmrv_event *ev, int class, uint32_t origin)
 {
 	struct kmrv_alloc_record *rec;
 	struct kmrv_history *h;
 
-	switch (kmrv_tp_class(ev->tp)) {
+	switch (class) {
 	case KMRV_CLASS_ALLOC:
 		inst->freed_once = 0;
 		if (m->history == KMRV_HISTORY_ALLOC) {
@@ -487,17 +499,16 @@ static void record(const struct kmrv_monitor *m, struct kmrv_instance *inst,
 
 /* Steps 3 and 4: the event's own instance. */
 static int own_step(struct kmrv_monitor *m, const struct kmrv_event *ev,
-		    int e, uint64_t ptr, int32_t pid)
+		    struct tp_bind b, uint64_t ptr, int32_t pid)
 {
 	const struct kmrv_spec *spec = m->spec;
 	struct kmrv_instance *inst, fresh;
 	bool latest, created = false;
 	uint32_t origin = 0;
-	int to;
+	int e = b.event, to;
 
 	/* before anything changes, so that ENOMEM leaves the monitor as it was */
-	if (m->history == KMRV_HISTORY_ALLOC &&
-	    kmrv_tp_class(ev->tp) == KMRV_CLASS_ALLOC &&
+	if (m->history == KMRV_HISTORY_ALLOC && b.class == KMRV_CLASS_ALLOC &&
 	    origin_of(&m->origins, ev->call_site, ev->bytes_alloc, &origin))
 		return -1;
 
@@ -535,7 +546,7 @@ static int own_step(struct kmrv_monitor *m, const struct kmrv_event *ev,
 	}
 
 	if (m->history != KMRV_HISTORY_NONE)
-		record(m, inst, ev, origin);
+		record(m, inst, ev, b.class, origin);
 	inst->state = (uint8_t)to;
 
 	if (latest)
@@ -549,45 +560,50 @@ int kmrv_monitor_step(struct kmrv_monitor *m, const struct kmrv_event *ev)
 {
 	const struct kmrv_spec *spec = m->spec;
 	uint64_t ptr = ev->ptr;
+	struct tp_bind b;
 	int32_t pid;
-	int e, oe;
+	int oe;
 
 	if (ev->tp >= KMRV_TP__COUNT)
 		return 0;
-	e = spec->tp_event[ev->tp];
-	if (e == KMRV_NONE)
+	b = m->bind[ev->tp];
+	if (b.event == KMRV_NONE)
 		return 0;
 	/*
-	 * Failed allocations and kfree(NULL/ZERO_SIZE_PTR) are no objects.
-	 * A 0 pointer is also the table's empty mark, whatever the class.
+	 * Failed allocations and kfree(NULL/ZERO_SIZE_PTR) are no objects
+	 * (kmrv_event_is_null_free). A 0 pointer is also the table's empty
+	 * mark, whatever the class.
 	 */
-	if (!ptr || kmrv_event_is_null_free(ev))
+	if (!ptr || (b.class == KMRV_CLASS_FREE && ptr == KMRV_ZERO_SIZE_PTR))
 		return 0;
 
 	pid = spec->key == KMRV_KEY_PID_PTR ? ev->pid : 0;
 	m->steps++;
 
 	if (spec->group != KMRV_GROUP_NONE) {
-		oe = other_event(spec, e);
+		oe = other_event(spec, b.event);
 		if (oe != KMRV_NONE)
 			nudge_holder(m, ev, oe, ptr, pid);
 	}
-	return own_step(m, ev, e, ptr, pid);
+	return own_step(m, ev, b, ptr, pid);
 }
 
 void kmrv_monitor_prefetch(const struct kmrv_monitor *m,
 			   const struct kmrv_event *ev)
 {
 	const struct kmrv_spec *spec = m->spec;
+	struct tp_bind b;
 
-	if (ev->tp >= KMRV_TP__COUNT || spec->tp_event[ev->tp] == KMRV_NONE ||
-	    !ev->ptr)
+	if (ev->tp >= KMRV_TP__COUNT || !ev->ptr)
+		return;
+	b = m->bind[ev->tp];
+	if (b.event == KMRV_NONE)
 		return;
 	kmrv_table_prefetch(m->table, ev->ptr,
 			    spec->key == KMRV_KEY_PID_PTR ? ev->pid : 0,
 			    /* the lines record() and the group slots write */
 			    m->free_history || spec->group != KMRV_GROUP_NONE ||
-			    kmrv_tp_class(ev->tp) == KMRV_CLASS_ALLOC);
+			    b.class == KMRV_CLASS_ALLOC);
 }
 
 /* --- end of trace, lifetime, stats ------------------------------------ */
@@ -763,6 +779,10 @@ struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,
 	m->history = needs_history(spec, flags);
 	m->free_history = flags & KMRV_MONITOR_HISTORY;
 	m->entering = entering_events(spec);
+	for (int tp = 0; tp < KMRV_TP__COUNT; tp++) {
+		m->bind[tp].event = (int8_t)spec->tp_event[tp];
+		m->bind[tp].class = (uint8_t)kmrv_tp_class((enum kmrv_tp)tp);
+	}
 
 	m->table = kmrv_table_new(MONITOR_TABLE_HINT, m->history);
 	if (!m->table)
