@@ -72,7 +72,7 @@ struct origin_map {
 /*
  * What a tracepoint is to this monitor, looked up once per step: the
  * spec's event index (KMRV_NONE: not bound) and the tracepoint's class,
- * which a step otherwise asked kmrv_tp_class() for up to four times.
+ * which a step otherwise asked kmrv_tp_class() for three more times.
  */
 struct tp_bind {
 	int8_t			event;
@@ -570,11 +570,10 @@ int kmrv_monitor_step(struct kmrv_monitor *m, const struct kmrv_event *ev)
 	if (b.event == KMRV_NONE)
 		return 0;
 	/*
-	 * Failed allocations and kfree(NULL/ZERO_SIZE_PTR) are no objects
-	 * (kmrv_event_is_null_free). A 0 pointer is also the table's empty
-	 * mark, whatever the class.
+	 * Failed allocations and kfree(NULL/ZERO_SIZE_PTR) are no objects.
+	 * A 0 pointer is also the table's empty mark, whatever the class.
 	 */
-	if (!ptr || (b.class == KMRV_CLASS_FREE && ptr == KMRV_ZERO_SIZE_PTR))
+	if (!ptr || kmrv_event_is_null_free(ev))
 		return 0;
 
 	pid = spec->key == KMRV_KEY_PID_PTR ? ev->pid : 0;
