@@ -69,6 +69,8 @@ struct dfield {
 struct dtp {
 	struct dfield	ptr, call_site, bytes_req, bytes_alloc;
 	struct dfield	child_pid, text;
+	/* a record this long holds common_pid and the four above */
+	uint32_t	whole;
 };
 
 /* One CPU of one buffer. */
@@ -188,6 +190,16 @@ static void set_field(struct dfield *d, struct tep_format_field *f)
 		d->flags |= 1u << 31;
 }
 
+static uint32_t field_end(const struct dfield *f)
+{
+	return (uint32_t)f->offset + f->size;
+}
+
+static uint32_t max_u32(uint32_t a, uint32_t b)
+{
+	return a > b ? a : b;
+}
+
 static void resolve_fields(struct direct_reader *r, enum kmrv_tp tp,
 			   struct tep_event *event)
 {
@@ -215,6 +227,11 @@ static void resolve_fields(struct direct_reader *r, enum kmrv_tp tp,
 		set_field(&r->common_type, tep_find_common_field(event, "common_type"));
 		set_field(&r->common_pid, tep_find_common_field(event, "common_pid"));
 	}
+	d->whole = field_end(&r->common_pid);
+	d->whole = max_u32(d->whole, field_end(&d->ptr));
+	d->whole = max_u32(d->whole, field_end(&d->call_site));
+	d->whole = max_u32(d->whole, field_end(&d->bytes_req));
+	d->whole = max_u32(d->whole, field_end(&d->bytes_alloc));
 }
 
 static int map_events(struct direct_reader *r)
@@ -650,11 +667,35 @@ static void load_kallsyms(struct direct_reader *r)
 
 /* ---- events ----------------------------------------------------------------- */
 
-static inline uint64_t field(const struct dstream *s, const struct dfield *f)
+/* A field the record is too short for reads as 0, unless it is @whole. */
+static inline __attribute__((always_inline))
+uint64_t field_of(const struct dstream *s, const struct dfield *f, bool whole)
 {
-	if ((uint32_t)f->offset + f->size > s->rec_len)
+	if (!whole && (uint32_t)f->offset + f->size > s->rec_len)
 		return 0;
 	return rd64(s->rec + f->offset) & f->mask;
+}
+
+static inline uint64_t field(const struct dstream *s, const struct dfield *f)
+{
+	return field_of(s, f, false);
+}
+
+/*
+ * The fields every event has. Called with a constant @whole, so that a
+ * record long enough for all of them (every record a kernel writes) is
+ * read with one length check instead of one per field: the checks were
+ * a third of the reader's instructions (callgrind, real recording).
+ */
+static inline __attribute__((always_inline))
+void decode_common(const struct direct_reader *r, const struct dstream *s,
+		   const struct dtp *f, struct kmrv_event *ev, bool whole)
+{
+	ev->pid = (int32_t)field_of(s, &r->common_pid, whole);
+	ev->ptr = field_of(s, &f->ptr, whole);
+	ev->call_site = field_of(s, &f->call_site, whole);
+	ev->bytes_req = field_of(s, &f->bytes_req, whole);
+	ev->bytes_alloc = field_of(s, &f->bytes_alloc, whole);
 }
 
 /* Copy a string field (fixed char[] or __data_loc) into r->text. */
@@ -721,11 +762,10 @@ static void decode(struct direct_reader *r, const struct dstream *s,
 	ev->ts = s->ts;
 	ev->cpu = (uint32_t)s->cpu;
 	ev->tp = (uint16_t)tp;
-	ev->pid = (int32_t)field(s, &r->common_pid);
-	ev->ptr = field(s, &f->ptr);
-	ev->call_site = field(s, &f->call_site);
-	ev->bytes_req = field(s, &f->bytes_req);
-	ev->bytes_alloc = field(s, &f->bytes_alloc);
+	if (s->rec_len >= f->whole)
+		decode_common(r, s, f, ev, true);
+	else
+		decode_common(r, s, f, ev, false);
 	ev->lost = 0;
 	ev->text = NULL;
 	switch (tp) {
