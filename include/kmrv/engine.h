@@ -64,6 +64,11 @@ struct kmrv_monitor;
 
 /* Verdicts on events carry the instance's history (kmrv check -v). */
 #define KMRV_MONITOR_HISTORY	1u
+/*
+ * At-end verdicts come in the table's order, not (ptr, pid) order: for a
+ * caller that only adds them up, which then need not pay for a sort.
+ */
+#define KMRV_MONITOR_END_UNSORTED	2u
 
 /*
  * NULL on ENOMEM. @flags: KMRV_MONITOR_*. @fn may be NULL (verdicts only
@@ -86,7 +91,8 @@ void kmrv_monitor_prefetch(const struct kmrv_monitor *m,
 /*
  * kmrv_monitor_finish - end of trace: every instance in a state with an
  * `at-end` kind yields a verdict (ev == NULL), in ascending (ptr, pid)
- * order so output is deterministic.
+ * order so output is deterministic (in the table's order, as
+ * deterministic but meaningless, with KMRV_MONITOR_END_UNSORTED).
  */
 void kmrv_monitor_finish(struct kmrv_monitor *m);
 

@@ -187,8 +187,13 @@ out:
 static int setup(struct run *run, char *err, size_t errlen)
 {
 	const struct kmrv_spec_set *set = run->opts->specs;
-	/* -v lists every violation with the object's history */
-	unsigned int flags = run->opts->keep_violations ? KMRV_MONITOR_HISTORY : 0;
+	/*
+	 * -v lists every violation with the object's history, leaks in
+	 * (ptr, pid) order; without it the collectors only add verdicts up,
+	 * in whatever order they come.
+	 */
+	unsigned int flags = run->opts->keep_violations ? KMRV_MONITOR_HISTORY :
+							  KMRV_MONITOR_END_UNSORTED;
 	int *lane_of;
 
 	run->nr = set->nr;

@@ -84,6 +84,7 @@ struct kmrv_monitor {
 	struct tp_bind		bind[KMRV_TP__COUNT];
 	enum kmrv_table_history	history;
 	bool			free_history;	/* history's free_* too */
+	bool			end_unsorted;	/* KMRV_MONITOR_END_UNSORTED */
 	uint32_t		entering;	/* entering_events(spec), by event */
 	/* a KMRV_HISTORY_ALLOC record as a verdict's kmrv_history */
 	struct kmrv_history	verdict_hist;
@@ -674,6 +675,17 @@ static void report_at_end(struct kmrv_monitor *m,
 	       inst->state);
 }
 
+/* In the table's order: the instances are read in sequence. */
+static void report_at_end_unsorted(struct kmrv_monitor *m)
+{
+	struct kmrv_instance *inst;
+	size_t cursor = 0;
+
+	while ((inst = kmrv_table_next(m->table, &cursor)))
+		if (m->spec->at_end[inst->state] != KMRV_NONE)
+			report_at_end(m, inst);
+}
+
 void kmrv_monitor_finish(struct kmrv_monitor *m)
 {
 	const struct kmrv_spec *spec = m->spec;
@@ -681,6 +693,10 @@ void kmrv_monitor_finish(struct kmrv_monitor *m)
 	struct kmrv_instance *inst;
 	size_t cursor = 0, n = 0, i, bytes;
 
+	if (m->end_unsorted) {
+		report_at_end_unsorted(m);
+		return;
+	}
 	while ((inst = kmrv_table_next(m->table, &cursor)))
 		if (spec->at_end[inst->state] != KMRV_NONE)
 			n++;
@@ -694,11 +710,7 @@ void kmrv_monitor_finish(struct kmrv_monitor *m)
 	bytes = 2 * n * sizeof(*keys);
 	keys = kmrv_big_zalloc(bytes);
 	if (!keys) {
-		/* better unsorted than lost */
-		cursor = 0;
-		while ((inst = kmrv_table_next(m->table, &cursor)))
-			if (spec->at_end[inst->state] != KMRV_NONE)
-				report_at_end(m, inst);
+		report_at_end_unsorted(m);	/* better than lost */
 		return;
 	}
 
@@ -777,6 +789,7 @@ struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,
 	m->ctx = ctx;
 	m->history = needs_history(spec, flags);
 	m->free_history = flags & KMRV_MONITOR_HISTORY;
+	m->end_unsorted = flags & KMRV_MONITOR_END_UNSORTED;
 	m->entering = entering_events(spec);
 	for (int tp = 0; tp < KMRV_TP__COUNT; tp++) {
 		m->bind[tp].event = (int8_t)spec->tp_event[tp];

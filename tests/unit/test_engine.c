@@ -504,6 +504,50 @@ static void at_end_leaks_sorted_by_pointer(void **state)
 	run_free(r);
 }
 
+/*
+ * A check without -v asks for at-end verdicts in table order: the same
+ * leaks, each once, with the same allocation records, in any order.
+ */
+static void at_end_unsorted_gives_the_same_leaks(void **state)
+{
+	bool seen[512] = { false };
+	struct run *r = calloc(1, sizeof(*r));
+	size_t i, k;
+
+	(void)state;
+	assert_non_null(r);
+	r->spec = load_spec("alloc-free");
+	r->m = kmrv_monitor_new(r->spec, KMRV_MONITOR_END_UNSORTED, on_verdict, r);
+	assert_non_null(r->m);
+	for (i = 0; i < 512; i++) {
+		uint64_t j = (i * 337) % 512;
+		struct kmrv_event a = KMALLOC(i + 1, P(j), (int32_t)j % 7);
+
+		assert_int_equal(kmrv_monitor_step(r->m, &a), 0);
+	}
+	for (i = 1; i < 512; i += 2) {
+		struct kmrv_event f = KFREE(1000 + i, P(i), 3);
+
+		assert_int_equal(kmrv_monitor_step(r->m, &f), 0);
+	}
+	kmrv_monitor_finish(r->m);
+	assert_int_equal(r->n, 256);
+	for (i = 0; i < r->n; i++) {
+		const struct got *g = &r->got[i];
+
+		for (k = 0; k < 512 && P(k) != g->inst.ptr; k++)
+			;
+		assert_true(k < 512 && k % 2 == 0 && !seen[k]);
+		seen[k] = true;
+		assert_string_equal(g->kind, "leak");
+		assert_true(g->at_end && g->has_hist);
+		assert_int_equal(g->hist.alloc_pid, (int32_t)k % 7);
+		/* P(k) was allocation k / 337 mod 512: 337 * 433 = 1 mod 512 */
+		assert_int_equal(g->hist.alloc_ts, (k * 433) % 512 + 1);
+	}
+	run_free(r);
+}
+
 static void leak_instances_freed_then_never_seen_again_keep_one_entry_per_object(void **state)
 {
 	struct kmrv_monitor_stats st;
@@ -1266,6 +1310,7 @@ int main(void)
 		cmocka_unit_test(slab_alloc_free_takes_every_transition),
 		cmocka_unit_test(instances_continue_after_a_violation),
 		cmocka_unit_test(at_end_leaks_sorted_by_pointer),
+		cmocka_unit_test(at_end_unsorted_gives_the_same_leaks),
 		cmocka_unit_test(leak_instances_freed_then_never_seen_again_keep_one_entry_per_object),
 		cmocka_unit_test(unbound_tracepoints_do_not_reach_the_automaton),
 		cmocka_unit_test(no_realloc_takes_every_transition),
