@@ -137,10 +137,11 @@ static int plan_lanes(struct run *run, int *lane_of)
 	int nr_lanes = lanes_wanted(run->opts, set->nr);
 	double load[KMRV_MAX_THREADS] = { 0 }, *work;
 	uint64_t count[KMRV_TP__COUNT], events = 0;
-	bool *placed = calloc(set->nr ? set->nr : 1, sizeof(*placed));
+	size_t row = set->nr ? set->nr : 1;
+	bool *placed = calloc(row, sizeof(*placed));
 	int ret = -1;
 
-	work = calloc(set->nr ? set->nr : 1, sizeof(*work));
+	work = calloc(row, sizeof(*work));
 	if (nr_lanes > KMRV_MAX_THREADS)
 		nr_lanes = KMRV_MAX_THREADS;
 	run->lanes = calloc(nr_lanes, sizeof(*run->lanes));
@@ -148,12 +149,16 @@ static int plan_lanes(struct run *run, int *lane_of)
 		goto out;
 	run->nr_lanes = nr_lanes;
 	for (int k = 0; k < nr_lanes; k++) {
-		run->lanes[k].run = run;
-		pidtree_init(&run->lanes[k].tree, run->opts->scope);
-		run->lanes[k].monitors = calloc(set->nr ? set->nr : 1,
-						sizeof(*run->lanes[k].monitors));
-		if (!run->lanes[k].monitors)
+		struct lane *l = &run->lanes[k];
+
+		l->run = run;
+		pidtree_init(&l->tree, run->opts->scope);
+		/* the lane's monitors, then a row as long for each tracepoint */
+		l->monitors = calloc((KMRV_TP__COUNT + 1) * row, sizeof(*l->monitors));
+		if (!l->monitors)
 			goto out;
+		for (int tp = 0; tp < KMRV_TP__COUNT; tp++)
+			l->by_tp[tp] = l->monitors + (tp + 1) * row;
 	}
 	ret = 0;
 	if (nr_lanes == 1)
@@ -215,6 +220,9 @@ static int setup(struct run *run, char *err, size_t errlen)
 		if (!run->monitors[i])
 			goto nomem;
 		l->monitors[l->nr++] = run->monitors[i];
+		for (int tp = 0; tp < KMRV_TP__COUNT; tp++)
+			if (set->specs[i]->tp_event[tp] != KMRV_NONE)
+				l->by_tp[tp][l->nr_by_tp[tp]++] = run->monitors[i];
 	}
 	free(lane_of);
 	return 0;

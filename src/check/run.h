@@ -29,6 +29,13 @@ struct lane {
 	struct run		*run;
 	int			nr;		/* monitors in this lane */
 	struct kmrv_monitor	**monitors;	/* borrowed from the run */
+	/*
+	 * By tracepoint, those of them whose spec takes its events: on real
+	 * recordings four events in five are kmem_cache ones, which only
+	 * the slab- specs take.
+	 */
+	struct kmrv_monitor	**by_tp[KMRV_TP__COUNT];
+	int			nr_by_tp[KMRV_TP__COUNT];
 	struct pidtree		tree;		/* its collectors ask this one */
 	pthread_t		thread;
 	bool			started;

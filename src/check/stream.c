@@ -143,19 +143,24 @@ static int check_limit(struct run *run)
 
 /* --- lanes ------------------------------------------------------------- */
 
+/* Lost events are in no spec's alphabet: no monitor is ever given one. */
 static void lane_prefetch(const struct lane *l, const struct kmrv_event *ev)
 {
-	for (int i = 0; i < l->nr; i++)
-		kmrv_monitor_prefetch(l->monitors[i], ev);
+	struct kmrv_monitor *const *m = l->by_tp[ev->tp];
+
+	for (int i = 0; i < l->nr_by_tp[ev->tp]; i++)
+		kmrv_monitor_prefetch(m[i], ev);
 }
 
 static int lane_step(struct lane *l, const struct kmrv_event *ev)
 {
+	struct kmrv_monitor *const *m = l->by_tp[ev->tp];
+
 	if (ev->tp == KMRV_TP_LOST)
 		return 0;
 	pidtree_step(&l->tree, ev);
-	for (int i = 0; i < l->nr; i++)
-		if (kmrv_monitor_step(l->monitors[i], ev))
+	for (int i = 0; i < l->nr_by_tp[ev->tp]; i++)
+		if (kmrv_monitor_step(m[i], ev))
 			return -ENOMEM;
 	return 0;
 }
