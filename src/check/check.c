@@ -243,7 +243,6 @@ static int finish(struct run *run, char *err, size_t errlen)
 		ret = -1;
 	for (int i = 0; i < run->nr; i++) {
 		collector_set_end(run->collectors[i], res->last_ts);
-		kmrv_monitor_finish(run->monitors[i]);
 		kmrv_monitor_stats(run->monitors[i], &st);
 		kmrv_monitor_free(run->monitors[i]);
 		run->monitors[i] = NULL;

@@ -27,7 +27,7 @@ struct collector *collector_new(const struct kmrv_spec *spec,
 /* A kmrv_verdict_fn: @ctx is the collector. */
 void collector_verdict(const struct kmrv_verdict *v, void *ctx);
 
-/* Set before kmrv_monitor_finish() so unfreed ages can be computed. */
+/* The trace's last timestamp, before collector_finish(): unfreed ages. */
 void collector_set_end(struct collector *c, uint64_t end_ts);
 
 /* 0 if every verdict was recorded, -1 if memory ran out on the way. */
