@@ -45,6 +45,16 @@ const char *kmrv_trace_reader(const struct kmrv_trace *t);
 int kmrv_trace_next(struct kmrv_trace *t, struct kmrv_event *ev,
 		    char *err, size_t errlen);
 
+/*
+ * kmrv_trace_read - up to @max next events into @ev, as kmrv_trace_next
+ * would give them one by one, but ending after an event with text (whose
+ * text stays valid until the next call). Returns how many (0 at the end
+ * of the trace), or -1 on a read error; the events read before an error
+ * are not to be used.
+ */
+int kmrv_trace_read(struct kmrv_trace *t, struct kmrv_event *ev, int max,
+		    char *err, size_t errlen);
+
 void kmrv_trace_close(struct kmrv_trace *t);
 
 const char *kmrv_trace_path(const struct kmrv_trace *t);

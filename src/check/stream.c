@@ -218,22 +218,17 @@ static int main_run(struct run *run, const struct batch *b, bool serial)
  */
 static int read_batch(struct run *run, struct batch *b, char *err, size_t errlen)
 {
+	int got = kmrv_trace_read(run->trace, b->ev, BATCH_EVENTS, err, errlen);
+	struct kmrv_event *last = &b->ev[got > 0 ? got - 1 : 0];
+
 	b->n = 0;
 	b->serial = false;
-	while (b->n < BATCH_EVENTS) {
-		struct kmrv_event *ev = &b->ev[b->n];
-		int got = kmrv_trace_next(run->trace, ev, err, errlen);
-
-		if (got < 0)
-			return -1;
-		if (!got)
-			break;
-		b->n++;
-		if (ev->text) {
-			snprintf(b->text, sizeof(b->text), "%s", ev->text);
-			ev->text = b->text;
-			break;
-		}
+	if (got < 0)
+		return -1;
+	b->n = (unsigned int)got;
+	if (got && last->text) {
+		snprintf(b->text, sizeof(b->text), "%s", last->text);
+		last->text = b->text;
 	}
 	return 0;
 }

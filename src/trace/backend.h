@@ -23,6 +23,9 @@ struct trace_backend {
 	void		*(*open)(const char *path, char *err, size_t errlen);
 	int		(*next)(void *priv, struct kmrv_event *ev,
 				char *err, size_t errlen);
+	/* optional: kmrv_trace_read(), where it saves a call per event */
+	int		(*read)(void *priv, struct kmrv_event *ev, int max,
+				char *err, size_t errlen);
 	void		(*close)(void *priv);
 	int		(*cpus)(void *priv);
 	int		(*has_tp)(void *priv, enum kmrv_tp tp);

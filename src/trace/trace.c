@@ -142,6 +142,25 @@ int kmrv_trace_next(struct kmrv_trace *t, struct kmrv_event *ev,
 	return t->ops->next(t->priv, ev, err, errlen);
 }
 
+int kmrv_trace_read(struct kmrv_trace *t, struct kmrv_event *ev, int max,
+		    char *err, size_t errlen)
+{
+	int n = 0, got;
+
+	if (t->ops->read)
+		return t->ops->read(t->priv, ev, max, err, errlen);
+	while (n < max) {
+		got = t->ops->next(t->priv, &ev[n], err, errlen);
+		if (got < 0)
+			return -1;
+		if (!got)
+			break;
+		if (ev[n++].text)
+			break;
+	}
+	return n;
+}
+
 void kmrv_trace_close(struct kmrv_trace *t)
 {
 	if (!t)
