@@ -171,6 +171,24 @@ struct kmrv_instance *kmrv_table_find(struct kmrv_table *t, uint64_t ptr,
 }
 
 /*
+ * A prefetch for writing that the compiler keeps. GCC treats
+ * __builtin_prefetch as free of side effects: once LTO had put the
+ * prefetch of the events ahead in a function of its own, it dropped the
+ * calls, and --spec alloc-free -t 1 on the 20M bench trace went from 2.3
+ * to 4.5 s, every step waiting on its miss.
+ */
+static inline void prefetch_for_write(const void *p)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	asm volatile("prefetcht0 %0" : : "m"(*(const char *)p));
+#elif defined(__aarch64__)
+	asm volatile("prfm pstl1keep, %0" : : "Q"(*(const char *)p));
+#else
+	__builtin_prefetch(p, 1);
+#endif
+}
+
+/*
  * Start loading the lines a find or insert of (ptr, pid) will touch first:
  * the home slot (with its record, if inline), and its full history if
  * the caller will write it. The caller issues this some events ahead, so
@@ -181,9 +199,9 @@ void kmrv_table_prefetch(const struct kmrv_table *t, uint64_t ptr, int32_t pid,
 {
 	size_t i = home(t, ptr, pid);
 
-	__builtin_prefetch(slot_at(t, i), 1);
+	prefetch_for_write(slot_at(t, i));
 	if (history && t->hist)
-		__builtin_prefetch(&t->hist[i], 1);
+		prefetch_for_write(&t->hist[i]);
 }
 
 struct kmrv_history *kmrv_table_history(const struct kmrv_table *t,
