@@ -34,6 +34,31 @@ struct trace_backend {
 				      char *buf, size_t len);
 };
 
+typedef int (*trace_next_fn)(void *priv, struct kmrv_event *ev, char *err,
+			     size_t errlen);
+
+/*
+ * What kmrv_trace_read() promises, from a backend's next(): a backend
+ * that passes its own inline function gets the loop with it inlined.
+ */
+static inline __attribute__((always_inline))
+int trace_read_loop(void *priv, struct kmrv_event *ev, int max, char *err,
+		    size_t errlen, trace_next_fn next)
+{
+	int n = 0, got;
+
+	while (n < max) {
+		got = next(priv, &ev[n], err, errlen);
+		if (got < 0)
+			return -1;
+		if (!got)
+			break;
+		if (ev[n++].text)
+			break;
+	}
+	return n;
+}
+
 /*
  * A backend that cannot read a valid file (a feature it does not
  * implement) fails open() with errno ENOTSUP; when the user did not

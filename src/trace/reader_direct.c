@@ -796,9 +796,9 @@ static void decode(struct direct_reader *r, const struct dstream *s,
 }
 
 static inline __attribute__((always_inline))
-int next_event(struct direct_reader *r, struct kmrv_event *ev, char *err,
-	       size_t errlen)
+int next_event(void *priv, struct kmrv_event *ev, char *err, size_t errlen)
 {
+	struct direct_reader *r = priv;
 	struct dstream *s;
 	unsigned int id;
 	int tp;
@@ -841,18 +841,7 @@ static int dr_next(void *priv, struct kmrv_event *ev, char *err, size_t errlen)
 static int dr_read(void *priv, struct kmrv_event *ev, int max, char *err,
 		   size_t errlen)
 {
-	int n = 0, got;
-
-	while (n < max) {
-		got = next_event(priv, &ev[n], err, errlen);
-		if (got < 0)
-			return -1;
-		if (!got)
-			break;
-		if (ev[n++].text)
-			break;
-	}
-	return n;
+	return trace_read_loop(priv, ev, max, err, errlen, next_event);
 }
 
 /* ---- backend ---------------------------------------------------------------- */

@@ -145,20 +145,9 @@ int kmrv_trace_next(struct kmrv_trace *t, struct kmrv_event *ev,
 int kmrv_trace_read(struct kmrv_trace *t, struct kmrv_event *ev, int max,
 		    char *err, size_t errlen)
 {
-	int n = 0, got;
-
 	if (t->ops->read)
 		return t->ops->read(t->priv, ev, max, err, errlen);
-	while (n < max) {
-		got = t->ops->next(t->priv, &ev[n], err, errlen);
-		if (got < 0)
-			return -1;
-		if (!got)
-			break;
-		if (ev[n++].text)
-			break;
-	}
-	return n;
+	return trace_read_loop(t->priv, ev, max, err, errlen, t->ops->next);
 }
 
 void kmrv_trace_close(struct kmrv_trace *t)
