@@ -61,9 +61,10 @@ struct run {
 /*
  * stream_events - every event of run->trace through the lanes' monitors,
  * then, if all went well, the end of the trace (kmrv_monitor_finish: the
- * at-end verdicts, each lane's on its own thread). Returns 0, -EIO (a read error, @err filled by the reader), -E2BIG (more
- * than opts->max_keys instances live) or -ENOMEM. Every thread it started
- * has ended when it returns.
+ * at-end verdicts, each lane's on its own thread). Returns 0, -EIO (a
+ * read error, @err filled by the reader), -E2BIG (more than
+ * opts->max_keys instances live) or -ENOMEM. Every thread it started has
+ * ended when it returns.
  */
 int stream_events(struct run *run, char *err, size_t errlen);
 
