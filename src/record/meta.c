@@ -259,14 +259,22 @@ static int cmp_pid(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The line after @p's, or NULL. */
+static const char *next_line(const char *p)
+{
+	const char *nl = strchr(p, '\n');
+
+	return nl ? nl + 1 : NULL;
+}
+
 /* The pids of "pid comm\n" lines, sorted, in *@pids; their number. */
 static size_t line_pids(const char *text, long **pids)
 {
 	size_t n = 0, cap = 0;
-	const char *p = text;
+	const char *p;
 
 	*pids = NULL;
-	for (; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+	for (p = text; p && *p; p = next_line(p)) {
 		if (n == cap) {
 			long *q = realloc(*pids, (cap = cap ? cap * 2 : 256) * sizeof(*q));
 
@@ -284,7 +292,7 @@ static size_t line_pids(const char *text, long **pids)
 char *rec_cmdlines_at_end(const char *start)
 {
 	char *end = tracefs_instance_file_read(NULL, "saved_cmdlines", NULL);
-	const char *p, *nl;
+	const char *p;
 	long *pids, pid;
 	size_t n, len;
 	FILE *out;
@@ -297,11 +305,10 @@ char *rec_cmdlines_at_end(const char *start)
 	if (!out)
 		goto out;
 	fputs(end, out);
-	for (p = start; p && *p; p = nl ? nl + 1 : NULL) {
-		nl = strchr(p, '\n');
+	for (p = start; p && *p; p = next_line(p)) {
 		pid = strtol(p, NULL, 10);
 		if (!n || !bsearch(&pid, pids, n, sizeof(*pids), cmp_pid))
-			fprintf(out, "%.*s\n", (int)(nl ? nl - p : (long)strlen(p)), p);
+			fprintf(out, "%.*s\n", (int)strcspn(p, "\n"), p);
 	}
 	if (fclose(out)) {
 		free(s);

@@ -290,13 +290,13 @@ static int corrupt(struct direct_reader *r, const struct dstream *s,
 
 static int reserve(uint8_t **buf, uint32_t *cap, uint32_t len)
 {
-	size_t bytes = ((size_t)len + READ_SLACK + BUF_ALIGN - 1) &
-		       ~(size_t)(BUF_ALIGN - 1);
 	uint8_t *p;
 
 	if (len <= *cap)
 		return 0;
-	p = aligned_alloc(BUF_ALIGN, bytes);
+	/* aligned_alloc wants a multiple of the alignment */
+	p = aligned_alloc(BUF_ALIGN, ((size_t)len + READ_SLACK + BUF_ALIGN - 1) &
+				     ~(size_t)(BUF_ALIGN - 1));
 	if (!p)
 		return -1;
 	memset(p + len, 0, READ_SLACK);
