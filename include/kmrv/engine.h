@@ -27,6 +27,7 @@
 #ifndef KMRV_ENGINE_H
 #define KMRV_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,6 +88,14 @@ int kmrv_monitor_step(struct kmrv_monitor *m, const struct kmrv_event *ev);
  */
 void kmrv_monitor_prefetch(const struct kmrv_monitor *m,
 			   const struct kmrv_event *ev);
+
+/*
+ * Whether a prefetch can pay: the monitor's tables have outgrown the
+ * core's cache (KMRV_MONITOR_CACHED_BYTES). A small table's lines are
+ * already there, and the prefetch would only cost the hash.
+ */
+#define KMRV_MONITOR_CACHED_BYTES	(512u << 10)
+bool kmrv_monitor_misses(const struct kmrv_monitor *m);
 
 /*
  * kmrv_monitor_finish - end of trace: every instance in a state with an

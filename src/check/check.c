@@ -153,12 +153,15 @@ static int plan_lanes(struct run *run, int *lane_of)
 
 		l->run = run;
 		pidtree_init(&l->tree, run->opts->scope);
-		/* the lane's monitors, then a row as long for each tracepoint */
-		l->monitors = calloc((KMRV_TP__COUNT + 1) * row, sizeof(*l->monitors));
+		/* the lane's monitors, then two rows as long for each tracepoint */
+		l->monitors = calloc((2 * KMRV_TP__COUNT + 1) * row,
+				     sizeof(*l->monitors));
 		if (!l->monitors)
 			goto out;
-		for (int tp = 0; tp < KMRV_TP__COUNT; tp++)
+		for (int tp = 0; tp < KMRV_TP__COUNT; tp++) {
 			l->by_tp[tp] = l->monitors + (tp + 1) * row;
+			l->misses_by_tp[tp] = l->by_tp[tp] + KMRV_TP__COUNT * row;
+		}
 	}
 	ret = 0;
 	if (nr_lanes == 1)

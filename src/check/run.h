@@ -36,6 +36,13 @@ struct lane {
 	 */
 	struct kmrv_monitor	**by_tp[KMRV_TP__COUNT];
 	int			nr_by_tp[KMRV_TP__COUNT];
+	/*
+	 * Of those, the ones whose tables have outgrown the cache, renewed
+	 * each batch: a prefetch into a table that fits costs a hash and
+	 * saves nothing.
+	 */
+	struct kmrv_monitor	**misses_by_tp[KMRV_TP__COUNT];
+	int			nr_misses_by_tp[KMRV_TP__COUNT];
 	struct pidtree		tree;		/* its collectors ask this one */
 	pthread_t		thread;
 	bool			started;

@@ -144,12 +144,25 @@ static int check_limit(struct run *run)
 
 /* --- lanes ------------------------------------------------------------- */
 
+/* Once a batch: tables only grow while a trace is read, so does this list. */
+static void lane_plan_prefetch(struct lane *l)
+{
+	for (int tp = 0; tp < KMRV_TP__COUNT; tp++) {
+		int n = 0;
+
+		for (int i = 0; i < l->nr_by_tp[tp]; i++)
+			if (kmrv_monitor_misses(l->by_tp[tp][i]))
+				l->misses_by_tp[tp][n++] = l->by_tp[tp][i];
+		l->nr_misses_by_tp[tp] = n;
+	}
+}
+
 /* Lost events are in no spec's alphabet: no monitor is ever given one. */
 static void lane_prefetch(const struct lane *l, const struct kmrv_event *ev)
 {
-	struct kmrv_monitor *const *m = l->by_tp[ev->tp];
+	struct kmrv_monitor *const *m = l->misses_by_tp[ev->tp];
 
-	for (int i = 0; i < l->nr_by_tp[ev->tp]; i++)
+	for (int i = 0; i < l->nr_misses_by_tp[ev->tp]; i++)
 		kmrv_monitor_prefetch(m[i], ev);
 }
 
@@ -184,6 +197,8 @@ int step_batch(struct lane *lanes, int nr, const struct batch *b,
 	unsigned int i;
 	int ret = 0;
 
+	for (int k = 0; k < nr; k++)
+		lane_plan_prefetch(&lanes[k]);
 	for (i = 0; i < b->n && i < LOOKAHEAD; i++)
 		for (int k = 0; k < nr; k++)
 			lane_prefetch(&lanes[k], &b->ev[i]);

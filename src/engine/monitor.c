@@ -606,6 +606,22 @@ void kmrv_monitor_prefetch(const struct kmrv_monitor *m,
 			    b.class == KMRV_CLASS_ALLOC);
 }
 
+/* The memory a step may read: the table, the group slots, the origins. */
+static size_t held_bytes(const struct kmrv_monitor *m)
+{
+	size_t bytes = kmrv_table_bytes(m->table);
+
+	if (m->groups.slots)
+		bytes += (m->groups.mask + 1) * sizeof(*m->groups.slots);
+	return bytes + (size_t)m->origins.cap *
+		       (sizeof(*m->origins.list) + sizeof(*m->origins.index));
+}
+
+bool kmrv_monitor_misses(const struct kmrv_monitor *m)
+{
+	return held_bytes(m) > KMRV_MONITOR_CACHED_BYTES;
+}
+
 /* --- end of trace, lifetime, stats ------------------------------------ */
 
 /*
@@ -818,11 +834,7 @@ void kmrv_monitor_stats(const struct kmrv_monitor *m,
 	st->steps = m->steps;
 	st->live = kmrv_table_count(m->table);
 	st->peak_live = m->peak_live;
-	st->bytes = kmrv_table_bytes(m->table);
-	if (m->groups.slots)
-		st->bytes += (m->groups.mask + 1) * sizeof(struct group_slot);
-	st->bytes += (size_t)m->origins.cap *
-		     (sizeof(*m->origins.list) + sizeof(*m->origins.index));
+	st->bytes = held_bytes(m);
 }
 
 void kmrv_monitor_free(struct kmrv_monitor *m)
