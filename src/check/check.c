@@ -202,16 +202,16 @@ static int setup(struct run *run, char *err, size_t errlen)
 	 */
 	unsigned int flags = run->opts->keep_violations ? KMRV_MONITOR_HISTORY :
 							  KMRV_MONITOR_END_UNSORTED;
-	int *lane_of;
 
 	run->nr = set->nr;
 	run->monitors = calloc(set->nr ? set->nr : 1, sizeof(*run->monitors));
 	run->collectors = calloc(set->nr ? set->nr : 1, sizeof(*run->collectors));
-	lane_of = calloc(set->nr ? set->nr : 1, sizeof(*lane_of));
-	if (!run->monitors || !run->collectors || !lane_of || plan_lanes(run, lane_of))
+	run->lane_of = calloc(set->nr ? set->nr : 1, sizeof(*run->lane_of));
+	if (!run->monitors || !run->collectors || !run->lane_of ||
+	    plan_lanes(run, run->lane_of))
 		goto nomem;
 	for (int i = 0; i < set->nr; i++) {
-		struct lane *l = &run->lanes[lane_of[i]];
+		struct lane *l = &run->lanes[run->lane_of[i]];
 
 		run->collectors[i] = collector_new(set->specs[i], run->opts, run->trace,
 						   &l->tree);
@@ -227,35 +227,51 @@ static int setup(struct run *run, char *err, size_t errlen)
 			if (set->specs[i]->tp_event[tp] != KMRV_NONE)
 				l->by_tp[tp][l->nr_by_tp[tp]++] = run->monitors[i];
 	}
-	free(lane_of);
 	return 0;
 nomem:
-	free(lane_of);
 	snprintf(err, errlen, "%s: out of memory", run->res->path);
 	return -1;
 }
 
+/* Spec @i's result, in place; its monitor and collector are gone after. */
+static int finish_spec(struct run *run, int i)
+{
+	struct kmrv_monitor_stats st;
+	int ret;
+
+	collector_set_end(run->collectors[i], run->res->last_ts);
+	kmrv_monitor_stats(run->monitors[i], &st);
+	kmrv_monitor_free(run->monitors[i]);
+	run->monitors[i] = NULL;
+	ret = collector_finish(run->collectors[i], st.peak_live,
+			       &run->res->specs[i]);
+	run->collectors[i] = NULL;
+	return ret;
+}
+
+/*
+ * The reading thread's lane ended first: its specs' results are built
+ * (their sites symbolized, which parses kallsyms and the cmdlines the
+ * first time) while the other lanes still give their at-end verdicts.
+ * Those lanes' collectors never read the trace, so this shares nothing.
+ */
 static int finish(struct run *run, char *err, size_t errlen)
 {
 	struct kmrv_trace_result *res = run->res;
-	struct kmrv_monitor_stats st;
 	int ret = 0;
 
 	res->specs = calloc(run->nr ? run->nr : 1, sizeof(*res->specs));
-	if (!res->specs)
-		ret = -1;
-	for (int i = 0; i < run->nr; i++) {
-		collector_set_end(run->collectors[i], res->last_ts);
-		kmrv_monitor_stats(run->monitors[i], &st);
-		kmrv_monitor_free(run->monitors[i]);
-		run->monitors[i] = NULL;
-		if (res->specs) {
-			if (collector_finish(run->collectors[i], st.peak_live,
-					     &res->specs[res->nr_specs]))
+	if (!res->specs) {
+		snprintf(err, errlen, "%s: out of memory", res->path);
+		return -1;
+	}
+	res->nr_specs = run->nr;
+	for (int own = 1; own >= 0; own--) {
+		if (!own)
+			stream_join(run);
+		for (int i = 0; i < run->nr; i++)
+			if ((run->lane_of[i] == 0) == own && finish_spec(run, i))
 				ret = -1;
-			res->nr_specs++;
-		}
-		run->collectors[i] = NULL;
 	}
 	if (ret)
 		snprintf(err, errlen, "%s: out of memory", res->path);
@@ -264,6 +280,7 @@ static int finish(struct run *run, char *err, size_t errlen)
 
 static void teardown(struct run *run)
 {
+	stream_join(run);
 	for (int i = 0; i < run->nr; i++) {
 		if (run->monitors && run->monitors[i])
 			kmrv_monitor_free(run->monitors[i]);
@@ -272,6 +289,7 @@ static void teardown(struct run *run)
 	}
 	free(run->monitors);
 	free(run->collectors);
+	free(run->lane_of);
 	for (int k = 0; k < run->nr_lanes; k++) {
 		free(run->lanes[k].monitors);
 		pidtree_release(&run->lanes[k].tree);

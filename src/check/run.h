@@ -57,6 +57,7 @@ struct run {
 	struct kmrv_trace_result	*res;
 	int				nr;		/* specs */
 	struct kmrv_monitor		**monitors;	/* [spec] */
+	int				*lane_of;	/* [spec] */
 	struct collector		**collectors;	/* [spec] */
 	int				nr_lanes;
 	struct lane			*lanes;
@@ -70,10 +71,16 @@ struct run {
  * then, if all went well, the end of the trace (kmrv_monitor_finish: the
  * at-end verdicts, each lane's on its own thread). Returns 0, -EIO (a
  * read error, @err filled by the reader), -E2BIG (more than
- * opts->max_keys instances live) or -ENOMEM. Every thread it started has
- * ended when it returns.
+ * opts->max_keys instances live) or -ENOMEM.
+ *
+ * On 0, lane 0 has given its at-end verdicts and the other lanes may
+ * still be giving theirs: stream_join() before touching their monitors
+ * or collectors. On an error every thread it started has ended.
  */
 int stream_events(struct run *run, char *err, size_t errlen);
+
+/* Wait for the other lanes to end; at once if none is running. */
+void stream_join(struct run *run);
 
 /* Live instances, summed over the specs (no lane may be running). */
 size_t run_live_keys(const struct run *run);

@@ -438,8 +438,12 @@ static int stream_lanes(struct run *run, char *err, size_t errlen)
 	return ret;
 }
 
-/* @ended: every lane stepped the whole trace; each gives its at-end verdicts. */
-static void stop_lanes(struct run *run, bool ended)
+/*
+ * Wake the lanes to stop; @ended: every lane stepped the whole trace, and
+ * each gives its at-end verdicts, lane 0's here. The others may still be
+ * giving theirs when this returns.
+ */
+static void close_ring(struct run *run, bool ended)
 {
 	struct ring *r = run->ring;
 
@@ -450,6 +454,14 @@ static void stop_lanes(struct run *run, bool ended)
 	pthread_mutex_unlock(&r->lock);
 	if (ended)
 		lane_end(&run->lanes[0]);
+}
+
+void stream_join(struct run *run)
+{
+	struct ring *r = run->ring;
+
+	if (!r)
+		return;
 	for (int k = 1; k < run->nr_lanes; k++)
 		if (run->lanes[k].started)
 			pthread_join(run->lanes[k].thread, NULL);
@@ -475,7 +487,8 @@ static int start_lanes(struct run *run)
 		struct lane *l = &run->lanes[k];
 
 		if (pthread_create(&l->thread, NULL, lane_thread, l)) {
-			stop_lanes(run, false);
+			close_ring(run, false);
+			stream_join(run);
 			return -ENOMEM;
 		}
 		l->started = true;
@@ -497,6 +510,8 @@ int stream_events(struct run *run, char *err, size_t errlen)
 	if (ret)
 		return ret;
 	ret = stream_lanes(run, err, errlen);
-	stop_lanes(run, !ret);
+	close_ring(run, !ret);
+	if (ret)
+		stream_join(run);
 	return ret;
 }
