@@ -144,7 +144,10 @@ static int check_limit(struct run *run)
 
 /* --- lanes ------------------------------------------------------------- */
 
-/* Once a batch: tables only grow while a trace is read, so does this list. */
+/*
+ * Renewed once a batch: tables only grow while a trace is read, so a
+ * monitor joins this list once and stays.
+ */
 static void lane_plan_prefetch(struct lane *l)
 {
 	for (int tp = 0; tp < KMRV_TP__COUNT; tp++) {
