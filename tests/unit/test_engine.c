@@ -548,6 +548,44 @@ static void at_end_unsorted_gives_the_same_leaks(void **state)
 	run_free(r);
 }
 
+/*
+ * A monitor asks for prefetches once its memory passes
+ * KMRV_MONITOR_CACHED_BYTES. alloc-free without -v keeps 32-byte slots
+ * at load <= 3/4, plus 1280 bytes for its origins (one here: every
+ * event has the call site and size of ts 1): 6144 objects fit in 8192
+ * slots (256 KiB), the 6145th doubles them to 512 KiB, and with the
+ * origins that is past the bound.
+ */
+static void monitor_wants_prefetches_once_its_table_outgrows_the_cache(void **state)
+{
+	struct kmrv_spec *spec = load_spec("alloc-free");
+	struct kmrv_monitor *m = kmrv_monitor_new(spec, 0, NULL, NULL);
+	struct kmrv_monitor_stats st;
+	uint64_t k;
+
+	(void)state;
+	assert_non_null(m);
+	assert_false(kmrv_monitor_misses(m));
+	for (k = 0; k < 6144; k++) {
+		struct kmrv_event a = KMALLOC(1, P(k), 1);
+
+		assert_int_equal(kmrv_monitor_step(m, &a), 0);
+	}
+	kmrv_monitor_stats(m, &st);
+	assert_int_equal(st.bytes, (256u << 10) + 1280);
+	assert_false(kmrv_monitor_misses(m));
+	{
+		struct kmrv_event a = KMALLOC(1, P(k), 1);
+
+		assert_int_equal(kmrv_monitor_step(m, &a), 0);
+	}
+	kmrv_monitor_stats(m, &st);
+	assert_int_equal(st.bytes, (512u << 10) + 1280);
+	assert_true(kmrv_monitor_misses(m));
+	kmrv_monitor_free(m);
+	kmrv_spec_free(spec);
+}
+
 static void leak_instances_freed_then_never_seen_again_keep_one_entry_per_object(void **state)
 {
 	struct kmrv_monitor_stats st;
@@ -1311,6 +1349,7 @@ int main(void)
 		cmocka_unit_test(instances_continue_after_a_violation),
 		cmocka_unit_test(at_end_leaks_sorted_by_pointer),
 		cmocka_unit_test(at_end_unsorted_gives_the_same_leaks),
+		cmocka_unit_test(monitor_wants_prefetches_once_its_table_outgrows_the_cache),
 		cmocka_unit_test(leak_instances_freed_then_never_seen_again_keep_one_entry_per_object),
 		cmocka_unit_test(unbound_tracepoints_do_not_reach_the_automaton),
 		cmocka_unit_test(no_realloc_takes_every_transition),
