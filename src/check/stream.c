@@ -68,7 +68,7 @@ struct ring {
 	bool			ended;		/* closing at the trace's end */
 	int			sleeping;	/* lanes waiting on more */
 	uint64_t		want;		/* the reader waits for this done */
-	struct batch		b[RING_BATCHES];
+	struct batch		*b;		/* [RING_BATCHES] */
 };
 
 /* --- what the run counts, on the reading thread ------------------------ */
@@ -455,8 +455,17 @@ static void close_ring(struct run *run, bool ended)
 	r->ended = ended;
 	pthread_cond_broadcast(&r->more);
 	pthread_mutex_unlock(&r->lock);
-	if (ended)
-		lane_end(&run->lanes[0]);
+	if (!ended)
+		return;
+	/*
+	 * Every lane has stepped every batch: the batches go now, not when
+	 * the lanes are joined, so that the results built meanwhile do not
+	 * add to the run's peak RSS (the real recording: 58.5 MB with
+	 * them, 51 MB without).
+	 */
+	kmrv_big_free(r->b, RING_BATCHES * sizeof(*r->b));
+	r->b = NULL;
+	lane_end(&run->lanes[0]);
 }
 
 void stream_join(struct run *run)
@@ -471,17 +480,23 @@ void stream_join(struct run *run)
 	pthread_cond_destroy(&r->more);
 	pthread_cond_destroy(&r->less);
 	pthread_mutex_destroy(&r->lock);
-	kmrv_big_free(r, sizeof(*r));
+	kmrv_big_free(r->b, RING_BATCHES * sizeof(*r->b));
+	free(r);
 	run->ring = NULL;
 }
 
 static int start_lanes(struct run *run)
 {
-	/* 10 MiB: in huge pages, 5 page faults instead of 2560 */
-	struct ring *r = kmrv_big_zalloc(sizeof(*r));
+	struct ring *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return -ENOMEM;
+	/* 10 MiB: in huge pages, 5 page faults instead of 2560 */
+	r->b = kmrv_big_zalloc(RING_BATCHES * sizeof(*r->b));
+	if (!r->b) {
+		free(r);
+		return -ENOMEM;
+	}
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->more, NULL);
 	pthread_cond_init(&r->less, NULL);
