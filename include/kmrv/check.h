@@ -50,9 +50,10 @@ struct kmrv_check_opts {
 	size_t				max_keys;
 	/*
 	 * Threads stepping the automata of one trace, each taking some of
-	 * the specs (0: one per CPU). Never more than there are specs, and
-	 * one with keep_violations or comm filters. Verdicts are the same
-	 * whatever the number.
+	 * the specs (0: one per CPU, but one for a trace of fewer than 64k
+	 * events). Never more than there are specs, and one with
+	 * keep_violations or comm filters. Verdicts are the same whatever
+	 * the number.
 	 */
 	int				threads;
 };

@@ -94,27 +94,30 @@ static int spec_cost(const struct kmrv_spec *spec)
  * (on real ones kmem_cache events outnumber kmalloc four to one, and
  * only slab- specs take them). Every count 1 where there is no direct
  * reader to ask (libtracecmd would inflate a compressed file first).
+ * True if the sample is the whole trace.
  */
-static void sample_events(const struct run *run, uint64_t *count)
+static bool sample_events(const struct run *run, uint64_t *count)
 {
 	const char *reader = run->opts->reader;
 	struct kmrv_trace *t = NULL;
 	struct kmrv_event ev;
 	char err[256];
-	int n = 0;
+	int n = 0, got = 1;
 
 	for (int tp = 0; tp < KMRV_TP__COUNT; tp++)
 		count[tp] = 1;
 	if (!reader || !strcmp(reader, "direct"))
 		t = kmrv_trace_open_reader(run->res->path, "direct", err, sizeof(err));
 	if (!t)
-		return;
-	while (n < SAMPLE_EVENTS && kmrv_trace_next(t, &ev, err, sizeof(err)) > 0) {
+		return false;
+	while (n < SAMPLE_EVENTS &&
+	       (got = kmrv_trace_next(t, &ev, err, sizeof(err))) > 0) {
 		if (ev.tp < KMRV_TP__COUNT)
 			count[ev.tp]++;
 		n++;
 	}
 	kmrv_trace_close(t);
+	return got == 0;
 }
 
 static double spec_work(const struct kmrv_spec *spec, const uint64_t *count)
@@ -142,10 +145,19 @@ static int plan_lanes(struct run *run, int *lane_of)
 	int ret = -1;
 
 	work = calloc(row, sizeof(*work));
+	if (!placed || !work)
+		goto out;
 	if (nr_lanes > KMRV_MAX_THREADS)
 		nr_lanes = KMRV_MAX_THREADS;
+	/*
+	 * Unless the user named a number: a trace the sample reads whole is
+	 * too short for a thread to pay for its start and its ring (a
+	 * check of samples/record-sh-ls.dat: 27 ms on two threads, 21 on one).
+	 */
+	if (nr_lanes > 1 && sample_events(run, count) && run->opts->threads <= 0)
+		nr_lanes = 1;
 	run->lanes = calloc(nr_lanes, sizeof(*run->lanes));
-	if (!placed || !work || !run->lanes)
+	if (!run->lanes)
 		goto out;
 	run->nr_lanes = nr_lanes;
 	for (int k = 0; k < nr_lanes; k++) {
@@ -167,7 +179,6 @@ static int plan_lanes(struct run *run, int *lane_of)
 	if (nr_lanes == 1)
 		goto out;
 
-	sample_events(run, count);
 	for (int tp = 0; tp < KMRV_TP__COUNT; tp++)
 		events += count[tp];
 	load[0] = (double)events * READER_COST;

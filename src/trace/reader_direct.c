@@ -110,6 +110,19 @@ struct dstream {
 	uint32_t	zcap;
 };
 
+/*
+ * A task's new name from a fork or exec, waiting to be applied until a
+ * name is asked for (apply_renames). @comm: an exec's file name cut as
+ * the kernel cuts it, or a fork's child_comm whole (a char[16] field).
+ */
+#define RENAMES_MAX	4096
+#define RENAME_COMM_LEN	64
+
+struct rename {
+	int		pid;
+	char		comm[RENAME_COMM_LEN];
+};
+
 struct direct_reader {
 	struct dfile		f;
 	struct tep_handle	*tep;
@@ -129,6 +142,8 @@ struct direct_reader {
 	struct dstream		*pending;	/* its LOST was told; record next */
 
 	int			cmdlines_done, kallsyms_done;
+	struct rename		*renames;	/* [RENAMES_MAX], not yet applied */
+	int			nr_renames;
 	struct dksyms		ksyms;
 	char			text[KMRV_TEXT_MAX];
 	char			err[512];
@@ -778,22 +793,44 @@ static const char *read_text(struct direct_reader *r, const struct dstream *s,
 	return r->text;
 }
 
+/*
+ * The renames so far, in order, onto the saved cmdlines: the names as
+ * they are at this point of the trace, as applying each at once would
+ * leave them. Deferred because a rename needs the cmdlines parsed
+ * first, and libtraceevent's parse was two thirds of reading
+ * samples/record-sh-ls.dat (13M of 21M instructions): a reader that is
+ * never asked a name, like the lane planner's sample, never pays it.
+ */
+static void apply_renames(struct direct_reader *r)
+{
+	load_cmdlines(r);
+	for (int i = 0; i < r->nr_renames; i++)
+		tep_override_comm(r->tep, r->renames[i].comm, r->renames[i].pid);
+	r->nr_renames = 0;
+}
+
 /* A fork or exec renames a task, as the libtracecmd backend records it. */
 static void rename_task(struct direct_reader *r, struct kmrv_event *ev)
 {
-	char comm[16];
-	const char *base;
+	/* the kernel keeps TASK_COMM_LEN - 1 characters of an exec's name */
+	size_t len = ev->tp == KMRV_TP_FORK ? RENAME_COMM_LEN : 16;
+	struct rename one, *q = &one;
+	const char *name = ev->text;
 
-	load_cmdlines(r);
-	if (ev->tp == KMRV_TP_FORK) {
-		tep_override_comm(r->tep, ev->text, (int)ev->ptr);
-		return;
+	if (ev->tp == KMRV_TP_EXEC) {
+		name = strrchr(ev->text, '/');
+		name = name ? name + 1 : ev->text;
 	}
-	base = strrchr(ev->text, '/');
-	base = base ? base + 1 : ev->text;
-	/* the kernel keeps TASK_COMM_LEN - 1 characters */
-	snprintf(comm, sizeof(comm), "%s", base);
-	tep_override_comm(r->tep, comm, ev->pid);
+	if (!r->renames)
+		r->renames = malloc(RENAMES_MAX * sizeof(*r->renames));
+	if (!r->renames || r->nr_renames == RENAMES_MAX)
+		apply_renames(r);
+	if (r->renames)
+		q = &r->renames[r->nr_renames++];
+	q->pid = ev->tp == KMRV_TP_FORK ? (int)ev->ptr : ev->pid;
+	snprintf(q->comm, len, "%s", name);
+	if (q == &one)		/* no room to wait: at once */
+		tep_override_comm(r->tep, one.comm, one.pid);
 }
 
 /* The events that carry text: a name or a marker, set aside on the way. */
@@ -908,6 +945,7 @@ static void dr_close(void *priv)
 	free(r->streams);
 	free(r->heap);
 	free(r->tp_of_id);
+	free(r->renames);
 	dksyms_free(&r->ksyms);
 	if (r->tep)
 		tep_free(r->tep);
@@ -975,7 +1013,7 @@ static const char *dr_comm(void *priv, int pid)
 {
 	struct direct_reader *r = priv;
 
-	load_cmdlines(r);
+	apply_renames(r);
 	if (!tep_is_pid_registered(r->tep, pid))
 		return NULL;
 	return tep_data_comm_from_pid(r->tep, pid);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -109,6 +110,43 @@ static void verbose_checks_on_one_thread(void **state)
 	free(asked.json);
 }
 
+/*
+ * Threads left to kmrv (0: one per CPU) start only where they can pay: a
+ * trace that the lane planner's 64k-event sample reads whole is checked
+ * on one, a longer one on one per CPU (never more than the specs).
+ */
+static void automatic_threads_follow_the_trace_length(void **state)
+{
+	const char *mkfixture = getenv("MKFIXTURE");
+	char long_trace[] = "/tmp/kmrv-test-check-XXXXXX", cmd[4096];
+	struct checked one = check(SAMPLE, 1, false, KMRV_SCOPE_AUTO, 0);
+	struct checked own = check(SAMPLE, 0, false, KMRV_SCOPE_AUTO, 0);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int fd = mkstemp(long_trace);
+
+	(void)state;
+	assert_int_equal(own.ret, 0);
+	assert_int_equal(own.threads, 1);
+	assert_string_equal(own.json, one.json);
+	free(one.json);
+	free(own.json);
+
+	assert_non_null(mkfixture);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "'%s' --synthetic 70000 --cpus 2 --live 500 '%s' >/dev/null",
+		 mkfixture, long_trace);
+	assert_int_equal(system(cmd), 0);
+	own = check(long_trace, 0, false, KMRV_SCOPE_AUTO, 0);
+	one = check(long_trace, 1, false, KMRV_SCOPE_AUTO, 0);
+	unlink(long_trace);
+	assert_int_equal(own.ret, 0);
+	assert_int_equal(own.threads, cpus < 5 ? cpus : 5);
+	assert_string_equal(own.json, one.json);
+	free(one.json);
+	free(own.json);
+}
+
 /* The limit stops the check at the same event with any number of threads. */
 static void limit_stops_at_the_same_event(void **state)
 {
@@ -129,6 +167,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(threads_give_the_verdicts_of_one),
+		cmocka_unit_test(automatic_threads_follow_the_trace_length),
 		cmocka_unit_test(verbose_checks_on_one_thread),
 		cmocka_unit_test(limit_stops_at_the_same_event),
 	};
