@@ -441,6 +441,13 @@ static int stream_lanes(struct run *run, char *err, size_t errlen)
 	return ret;
 }
 
+/* Once no lane will read a batch again; a second call does nothing. */
+static void free_batches(struct ring *r)
+{
+	kmrv_big_free(r->b, RING_BATCHES * sizeof(*r->b));
+	r->b = NULL;
+}
+
 /*
  * Wake the lanes to stop; @ended: every lane stepped the whole trace, and
  * each gives its at-end verdicts, lane 0's here. The others may still be
@@ -463,8 +470,7 @@ static void close_ring(struct run *run, bool ended)
 	 * add to the run's peak RSS (the real recording: 58.5 MB with
 	 * them, 51 MB without).
 	 */
-	kmrv_big_free(r->b, RING_BATCHES * sizeof(*r->b));
-	r->b = NULL;
+	free_batches(r);
 	lane_end(&run->lanes[0]);
 }
 
@@ -480,7 +486,7 @@ void stream_join(struct run *run)
 	pthread_cond_destroy(&r->more);
 	pthread_cond_destroy(&r->less);
 	pthread_mutex_destroy(&r->lock);
-	kmrv_big_free(r->b, RING_BATCHES * sizeof(*r->b));
+	free_batches(r);
 	free(r);
 	run->ring = NULL;
 }

@@ -205,7 +205,7 @@ static void set_field(struct dfield *d, struct tep_format_field *f)
 		d->flags |= 1u << 31;
 }
 
-static uint32_t field_end(const struct dfield *f)
+static inline uint32_t field_end(const struct dfield *f)
 {
 	return (uint32_t)f->offset + f->size;
 }
@@ -728,7 +728,7 @@ static void load_kallsyms(struct direct_reader *r)
 static inline __attribute__((always_inline))
 uint64_t field_of(const struct dstream *s, const struct dfield *f, bool whole)
 {
-	if (!whole && (uint32_t)f->offset + f->size > s->rec_len)
+	if (!whole && field_end(f) > s->rec_len)
 		return 0;
 	return rd64(s->rec + f->offset) & f->mask;
 }
@@ -769,7 +769,7 @@ static const char *read_text(struct direct_reader *r, const struct dstream *s,
 	if (f->flags & TEP_FIELD_IS_DYNAMIC) {
 		unsigned int loc;
 
-		if ((uint32_t)f->offset + f->size > s->rec_len)
+		if (field_end(f) > s->rec_len)
 			return r->text;
 		loc = (unsigned int)rdn(s->rec + f->offset, f->size);
 		offset = loc & 0xffff;
