@@ -15,6 +15,7 @@
  *    probe and one table probe for the holder when the spec has a
  *    pseudo-event for this event.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,11 +30,15 @@
 _Static_assert(KMRV_SPEC_MAX_EVENTS <= 32, "entering_events: one bit an event");
 _Static_assert(KMRV_SPEC_MAX_EVENTS <= 127, "struct tp_bind: an event index in an int8_t");
 
-/* One group's slot: the key of the instance holding its latest state. */
+/*
+ * One group's slot: the instance holding its latest state. In the table,
+ * where inst's key names it; in a holders-only monitor (holders_only())
+ * the slot is the holder itself, inst and hist.
+ */
 struct group_slot {
-	uint64_t	ptr;		/* 0: empty entry */
-	int32_t		pid;
-	int32_t		group;
+	struct kmrv_instance	inst;	/* inst.ptr 0: empty entry */
+	int32_t			group;
+	struct kmrv_history	hist;	/* holders-only monitors */
 };
 
 /*
@@ -84,6 +89,7 @@ struct kmrv_monitor {
 	struct tp_bind		bind[KMRV_TP__COUNT];
 	enum kmrv_table_history	history;
 	bool			free_history;	/* history's free_* too */
+	bool			holders_only;	/* holders_only(spec): no table */
 	bool			end_unsorted;	/* KMRV_MONITOR_END_UNSORTED */
 	uint32_t		entering;	/* entering_events(spec), by event */
 	/* a KMRV_HISTORY_ALLOC record as a verdict's kmrv_history */
@@ -125,7 +131,7 @@ static struct group_slot *groups_find(const struct group_map *g,
 	for (;; i = (i + 1) & g->mask) {
 		struct group_slot *s = &g->slots[i];
 
-		if (!s->ptr)
+		if (!s->inst.ptr)
 			return NULL;
 		if (s->group == group)
 			return s;
@@ -144,10 +150,10 @@ static int groups_grow(struct group_map *g)
 	for (i = 0; i < old_capacity; i++) {
 		size_t j;
 
-		if (!old[i].ptr)
+		if (!old[i].inst.ptr)
 			continue;
 		j = group_home(g, old[i].group);
-		while (g->slots[j].ptr)
+		while (g->slots[j].inst.ptr)
 			j = (j + 1) & g->mask;
 		g->slots[j] = old[i];
 	}
@@ -163,7 +169,7 @@ static struct group_slot *groups_add(struct group_map *g, int32_t group)
 	if (g->count >= g->max_count && groups_grow(g))
 		return NULL;
 	i = group_home(g, group);
-	while (g->slots[i].ptr)
+	while (g->slots[i].inst.ptr)
 		i = (i + 1) & g->mask;
 	g->count++;
 	g->slots[i].group = group;
@@ -178,7 +184,7 @@ static void groups_delete(struct group_map *g, struct group_slot *s)
 		size_t home;
 
 		j = (j + 1) & g->mask;
-		if (!g->slots[j].ptr)
+		if (!g->slots[j].inst.ptr)
 			break;
 		home = group_home(g, g->slots[j].group);
 		if (((j - home) & g->mask) < ((j - hole) & g->mask))
@@ -278,6 +284,14 @@ static inline bool state_in(uint64_t set, int state)
 	return (set >> state) & 1;
 }
 
+/* A missing transition leaves the state as it is. */
+static inline int next_state(const struct kmrv_spec *spec, int s, int e)
+{
+	int to = spec->next[s * spec->nr_events + e];
+
+	return to == KMRV_NONE ? s : to;
+}
+
 static inline int group_of(const struct kmrv_spec *spec,
 			   const struct kmrv_event *ev)
 {
@@ -295,6 +309,17 @@ static inline int other_event(const struct kmrv_spec *spec, int e)
 /* A key not in the table has the history of an object never seen. */
 static const struct kmrv_history no_history;
 
+/* The full history of @inst: in the table, or beside it in its slot. */
+static struct kmrv_history *history_at(const struct kmrv_monitor *m,
+				       const struct kmrv_instance *inst)
+{
+	if (m->holders_only)
+		return (struct kmrv_history *)((uintptr_t)inst -
+			offsetof(struct group_slot, inst) +
+			offsetof(struct group_slot, hist));
+	return kmrv_table_history(m->table, inst);
+}
+
 static const struct kmrv_history *history_of(struct kmrv_monitor *m,
 					     const struct kmrv_instance *inst,
 					     bool in_table)
@@ -308,7 +333,7 @@ static const struct kmrv_history *history_of(struct kmrv_monitor *m,
 	if (!in_table)
 		return &no_history;
 	if (m->history == KMRV_HISTORY_FULL)
-		return kmrv_table_history(m->table, inst);
+		return history_at(m, inst);
 	rec = kmrv_table_alloc_record(m->table, inst);
 	origin = &m->origins.list[rec->origin];
 	memset(h, 0, sizeof(*h));
@@ -363,7 +388,7 @@ static int transition(struct kmrv_monitor *m, const struct kmrv_event *ev,
 static void release_slot_at(struct kmrv_monitor *m, struct kmrv_instance *inst,
 			    struct group_slot *s)
 {
-	if (s && s->ptr == inst->ptr && s->pid == inst->pid)
+	if (s && s->inst.ptr == inst->ptr && s->inst.pid == inst->pid)
 		groups_delete(&m->groups, s);
 	inst->holds_slot = 0;
 }
@@ -393,8 +418,10 @@ static int take_slot(struct kmrv_monitor *m, struct kmrv_instance *inst,
 		     int32_t group)
 {
 	struct kmrv_history *hist = kmrv_table_history(m->table, inst);
-	struct group_slot *s, old;
 	struct kmrv_instance *prev;
+	struct group_slot *s;
+	uint64_t old_ptr = 0;
+	int32_t old_pid = 0;
 
 	if (inst->holds_slot && hist->group == group)
 		return 0;
@@ -406,18 +433,18 @@ static int take_slot(struct kmrv_monitor *m, struct kmrv_instance *inst,
 		s = groups_add(&m->groups, group);
 		if (!s)
 			return -1;
-		old.ptr = 0;
 	} else {
-		old = *s;
+		old_ptr = s->inst.ptr;
+		old_pid = s->inst.pid;
 	}
-	s->ptr = inst->ptr;
-	s->pid = inst->pid;
+	s->inst.ptr = inst->ptr;
+	s->inst.pid = inst->pid;
 	inst->holds_slot = 1;
 	hist->group = group;
 
-	if (!old.ptr)
+	if (!old_ptr)
 		return 0;
-	prev = kmrv_table_find(m->table, old.ptr, old.pid);
+	prev = kmrv_table_find(m->table, old_ptr, old_pid);
 	if (prev) {
 		prev->holds_slot = 0;
 		forget_if_idle(m, prev);
@@ -433,9 +460,9 @@ static void nudge_holder(struct kmrv_monitor *m, const struct kmrv_event *ev,
 	struct kmrv_instance *holder;
 
 	s = groups_find(&m->groups, group_of(m->spec, ev));
-	if (!s || (s->ptr == ptr && s->pid == pid))
+	if (!s || (s->inst.ptr == ptr && s->inst.pid == pid))
 		return;
-	holder = kmrv_table_find(m->table, s->ptr, s->pid);
+	holder = kmrv_table_find(m->table, s->inst.ptr, s->inst.pid);
 	if (!holder)
 		return;		/* cannot happen: a holder is never dropped */
 
@@ -469,7 +496,7 @@ static void record(const struct kmrv_monitor *m, struct kmrv_instance *inst,
 			inst->alloc_cpu = (uint16_t)ev->cpu;
 			break;
 		}
-		h = kmrv_table_history(m->table, inst);
+		h = history_at(m, inst);
 		h->alloc_ts = ev->ts;
 		h->alloc_site = ev->call_site;
 		h->alloc_bytes = ev->bytes_alloc;
@@ -487,7 +514,7 @@ static void record(const struct kmrv_monitor *m, struct kmrv_instance *inst,
 		inst->freed_once = 1;
 		if (!m->free_history)
 			break;
-		h = kmrv_table_history(m->table, inst);
+		h = history_at(m, inst);
 		h->free_ts = ev->ts;
 		h->free_site = ev->call_site;
 		h->free_pid = ev->pid;
@@ -557,6 +584,56 @@ static int own_step(struct kmrv_monitor *m, const struct kmrv_event *ev,
 	return 0;
 }
 
+/*
+ * Steps 2 to 4 in a holders-only monitor, whose instances are the
+ * holders in their groups' slots: one probe of a small map, where the
+ * table path costs a group probe and up to three table probes. Every
+ * state is latest or forgettable, so a key not holding its group's slot
+ * is in the initial state, and an instance that leaves its latest
+ * states is forgotten as it releases the slot.
+ */
+static int holder_step(struct kmrv_monitor *m, const struct kmrv_event *ev,
+		       struct tp_bind b, uint64_t ptr, int32_t pid)
+{
+	const struct kmrv_spec *spec = m->spec;
+	int32_t group = group_of(spec, ev);
+	struct group_slot *s = groups_find(&m->groups, group);
+	struct kmrv_instance fresh = { .ptr = ptr, .pid = pid };
+	struct kmrv_instance *inst = &fresh;
+	int oe, to;
+
+	fresh.state = (uint8_t)spec->initial;
+	if (s && s->inst.ptr == ptr && s->inst.pid == pid) {
+		inst = &s->inst;
+	} else if (s && (oe = other_event(spec, b.event)) != KMRV_NONE) {
+		s->inst.state = (uint8_t)transition(m, ev, &s->inst, true, oe);
+		if (!state_in(spec->latest, s->inst.state))
+			groups_delete(&m->groups, s);
+	}
+
+	to = transition(m, ev, inst, inst != &fresh, b.event);
+	if (!state_in(spec->latest, to)) {
+		if (inst != &fresh)
+			groups_delete(&m->groups, s);
+		return 0;
+	}
+	if (inst == &fresh) {
+		/* holders_only(): the event took the group's holder out */
+		s = groups_add(&m->groups, group);
+		if (!s)
+			return -1;
+		s->inst = fresh;
+		s->inst.holds_slot = 1;
+		s->hist.group = group;
+		inst = &s->inst;
+		if (m->groups.count > m->peak_live)
+			m->peak_live = m->groups.count;
+	}
+	record(m, inst, ev, b.class, 0);
+	inst->state = (uint8_t)to;
+	return 0;
+}
+
 int kmrv_monitor_step(struct kmrv_monitor *m, const struct kmrv_event *ev)
 {
 	const struct kmrv_spec *spec = m->spec;
@@ -580,6 +657,8 @@ int kmrv_monitor_step(struct kmrv_monitor *m, const struct kmrv_event *ev)
 	pid = spec->key == KMRV_KEY_PID_PTR ? ev->pid : 0;
 	m->steps++;
 
+	if (m->holders_only)
+		return holder_step(m, ev, b, ptr, pid);
 	if (spec->group != KMRV_GROUP_NONE) {
 		oe = other_event(spec, b.event);
 		if (oe != KMRV_NONE)
@@ -594,7 +673,7 @@ void kmrv_monitor_prefetch(const struct kmrv_monitor *m,
 	const struct kmrv_spec *spec = m->spec;
 	struct tp_bind b;
 
-	if (ev->tp >= KMRV_TP__COUNT || !ev->ptr)
+	if (!m->table || ev->tp >= KMRV_TP__COUNT || !ev->ptr)
 		return;
 	b = m->bind[ev->tp];
 	if (b.event == KMRV_NONE)
@@ -609,7 +688,7 @@ void kmrv_monitor_prefetch(const struct kmrv_monitor *m,
 /* The memory a step may read: the table, the group slots, the origins. */
 static size_t held_bytes(const struct kmrv_monitor *m)
 {
-	size_t bytes = kmrv_table_bytes(m->table);
+	size_t bytes = m->table ? kmrv_table_bytes(m->table) : 0;
 
 	if (m->groups.slots)
 		bytes += (m->groups.mask + 1) * sizeof(*m->groups.slots);
@@ -709,6 +788,8 @@ void kmrv_monitor_finish(struct kmrv_monitor *m)
 	struct kmrv_instance *inst;
 	size_t cursor = 0, n = 0, i, bytes;
 
+	if (!m->table)
+		return;		/* holders_only(): no at-end kinds */
 	if (m->end_unsorted) {
 		report_at_end_unsorted(m);
 		return;
@@ -791,6 +872,44 @@ static uint32_t entering_events(const struct kmrv_spec *spec)
 	return mask;
 }
 
+/*
+ * Whether every instance the table would hold is the holder of its
+ * group's slot, so that the slot can keep it instead (holder_step):
+ *  - every state is latest or forgettable, so only holders are kept;
+ *  - the key names the group (group all, or group pid with key pid ptr),
+ *    so the key's own group is the only slot it could hold;
+ *  - an event that takes a key from the initial state into a latest one
+ *    first takes the group's holder, by its pseudo-event, out of every
+ *    latest state, so a group never has two instances in a latest state;
+ *  - no at-end kinds, which would be read from the table.
+ * Both shipped group specs are such; a spec that is not runs on the table.
+ */
+static bool holders_only(const struct kmrv_spec *spec)
+{
+	uint64_t all = spec->nr_states >= 64 ? ~0ULL : (1ULL << spec->nr_states) - 1;
+
+	if (spec->group == KMRV_GROUP_NONE ||
+	    (spec->group == KMRV_GROUP_PID && spec->key != KMRV_KEY_PID_PTR) ||
+	    (spec->latest | spec->forgettable) != all)
+		return false;
+	for (int s = 0; s < spec->nr_states; s++)
+		if (spec->at_end[s] != KMRV_NONE)
+			return false;
+	for (int e = 0; e < spec->nr_user_events; e++) {
+		int oe = other_event(spec, e);
+
+		if (!state_in(spec->latest, next_state(spec, spec->initial, e)))
+			continue;
+		if (oe == KMRV_NONE)
+			return false;
+		for (int s = 0; s < spec->nr_states; s++)
+			if (state_in(spec->latest, s) &&
+			    state_in(spec->latest, next_state(spec, s, oe)))
+				return false;
+	}
+	return true;
+}
+
 struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,
 				      unsigned int flags,
 				      kmrv_verdict_fn fn, void *ctx)
@@ -812,9 +931,12 @@ struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,
 		m->bind[tp].class = (uint8_t)kmrv_tp_class((enum kmrv_tp)tp);
 	}
 
-	m->table = kmrv_table_new(MONITOR_TABLE_HINT, m->history);
-	if (!m->table)
-		goto fail;
+	m->holders_only = holders_only(spec);
+	if (!m->holders_only) {
+		m->table = kmrv_table_new(MONITOR_TABLE_HINT, m->history);
+		if (!m->table)
+			goto fail;
+	}
 	if (spec->group != KMRV_GROUP_NONE &&
 	    groups_alloc(&m->groups, GROUPS_MIN_CAPACITY))
 		goto fail;
@@ -832,7 +954,7 @@ void kmrv_monitor_stats(const struct kmrv_monitor *m,
 {
 	memset(st, 0, sizeof(*st));
 	st->steps = m->steps;
-	st->live = kmrv_table_count(m->table);
+	st->live = m->table ? kmrv_table_count(m->table) : m->groups.count;
 	st->peak_live = m->peak_live;
 	st->bytes = held_bytes(m);
 }

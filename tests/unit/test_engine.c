@@ -1124,6 +1124,150 @@ static void artifact_variant_other_pids_free_clears_the_register_an_alloc_does_n
 	run_free(r);
 }
 
+/*
+ * A spec whose states are all latest or forgettable keeps its instances
+ * in its groups' slots, with no table (holder_step). The same spec with
+ * one more state, unreachable and neither latest nor forgettable, runs
+ * on the table: on one long random stream both must give the same
+ * verdicts, instances and histories, with and without -v, and the same
+ * live and peak counts; only the memory differs.
+ */
+struct vfull {
+	size_t			n, cap;
+	struct got		*v;
+	const struct kmrv_spec	*spec;
+};
+
+static void log_full(const struct kmrv_verdict *v, void *ctx)
+{
+	struct vfull *l = ctx;
+	struct got *g;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 1024;
+		l->v = realloc(l->v, l->cap * sizeof(*l->v));
+		assert_non_null(l->v);
+	}
+	g = &l->v[l->n++];
+	memset(g, 0, sizeof(*g));
+	g->kind = l->spec->kind_names[v->kind];
+	g->from = l->spec->state_names[v->from_state];
+	g->to = l->spec->state_names[v->to_state];
+	g->at_end = !v->ev;
+	g->ts = v->ev ? v->ev->ts : 0;
+	g->inst = *v->inst;
+	g->has_hist = v->hist != NULL;
+	if (v->hist)
+		g->hist = *v->hist;
+}
+
+static char *with_unreachable_state(const char *name)
+{
+	char path[4096], *text;
+	FILE *f;
+	long len;
+
+	snprintf(path, sizeof(path), "%s/specs/%s.spec", KMRV_SOURCE_DIR, name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	rewind(f);
+	text = calloc(1, (size_t)len + 64);
+	assert_non_null(text);
+	assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	strcat(text, "\nunreachable alloc -> unreachable\n");
+	return text;
+}
+
+static void holders_in_their_slots_agree_with_the_table_on_a_random_stream(void **state)
+{
+	static const char *const specs[] = {
+		"no-immediate-realloc", "no-immediate-realloc-global",
+	};
+	/* 20 pids: the slots grow 8 -> 16 -> 32, of 128 bytes */
+	static const size_t slot_bytes[] = { 32 * 128, 8 * 128 };
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+
+	(void)state;
+	for (size_t s = 0; s < ARRAY_SIZE(specs); s++) {
+		for (unsigned int flags = 0; flags <= KMRV_MONITOR_HISTORY;
+		     flags += KMRV_MONITOR_HISTORY) {
+			struct kmrv_spec *slot_spec = load_spec(specs[s]);
+			char *text = with_unreachable_state(specs[s]), err[512] = "";
+			struct kmrv_spec *table_spec;
+			struct vfull a = { 0 }, b = { 0 };
+			struct kmrv_monitor *ma, *mb;
+			struct kmrv_monitor_stats sa, sb;
+
+			table_spec = kmrv_spec_parse(text, "table.spec", err, sizeof(err));
+			if (!table_spec)
+				fail_msg("%s", err);
+			a.spec = slot_spec;
+			b.spec = table_spec;
+			ma = kmrv_monitor_new(slot_spec, flags, log_full, &a);
+			mb = kmrv_monitor_new(table_spec, flags, log_full, &b);
+			assert_non_null(ma);
+			assert_non_null(mb);
+			for (uint64_t i = 0; i < 200000; i++) {
+				static const enum kmrv_tp tps[] = {
+					KMRV_TP_KMALLOC, KMRV_TP_KMALLOC_NODE,
+					KMRV_TP_KFREE, KMRV_TP_KFREE,
+					KMRV_TP_CACHE_ALLOC,
+				};
+				struct kmrv_event ev = { 0 };
+
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				ev.tp = tps[x % ARRAY_SIZE(tps)];
+				ev.ts = 1 + i;
+				/* one event in 64 a failed alloc or kfree(NULL) */
+				ev.ptr = (x >> 8) % 64 ? P((x >> 14) % 16) : 0;
+				ev.pid = (int32_t)((x >> 32) % 20);
+				ev.cpu = (uint32_t)(x >> 40) % 4;
+				ev.call_site = SITE((x >> 44) % 7);
+				ev.bytes_alloc = 64;
+				assert_int_equal(kmrv_monitor_step(ma, &ev), 0);
+				assert_int_equal(kmrv_monitor_step(mb, &ev), 0);
+			}
+			kmrv_monitor_finish(ma);
+			kmrv_monitor_finish(mb);
+
+			assert_int_equal(a.n, b.n);
+			assert_true(a.n > 1000);
+			for (size_t i = 0; i < a.n; i++) {
+				const struct got *ga = &a.v[i], *gb = &b.v[i];
+
+				assert_string_equal(ga->kind, gb->kind);
+				assert_string_equal(ga->from, gb->from);
+				assert_string_equal(ga->to, gb->to);
+				assert_int_equal(ga->ts, gb->ts);
+				assert_memory_equal(&ga->inst, &gb->inst, sizeof(ga->inst));
+				assert_int_equal(ga->has_hist, gb->has_hist);
+				assert_memory_equal(&ga->hist, &gb->hist, sizeof(ga->hist));
+			}
+			kmrv_monitor_stats(ma, &sa);
+			kmrv_monitor_stats(mb, &sb);
+			assert_int_equal(sa.steps, sb.steps);
+			assert_int_equal(sa.live, sb.live);
+			assert_int_equal(sa.peak_live, sb.peak_live);
+			assert_int_equal(sa.bytes, slot_bytes[s]);
+			/* the table of 2048 slots, their histories, the slots */
+			assert_int_equal(sb.bytes, 2048 * (16 + 64) + slot_bytes[s]);
+
+			kmrv_monitor_free(ma);
+			kmrv_monitor_free(mb);
+			kmrv_spec_free(slot_spec);
+			kmrv_spec_free(table_spec);
+			free(text);
+			free(a.v);
+			free(b.v);
+		}
+	}
+}
+
 /* --- engine generality, on specs written inline ----------------------- */
 
 static struct run *run_text(const char *text)
@@ -1364,6 +1508,7 @@ int main(void)
 		cmocka_unit_test(memory_spec_3_instance_count_stays_at_the_number_of_pids_with_a_pending_free),
 		cmocka_unit_test(no_immediate_realloc_global_takes_every_transition),
 		cmocka_unit_test(artifact_variant_other_pids_free_clears_the_register_an_alloc_does_not),
+		cmocka_unit_test(holders_in_their_slots_agree_with_the_table_on_a_random_stream),
 		cmocka_unit_test(at_end_verdicts_of_pid_keyed_spec_sort_by_pointer_then_pid),
 		cmocka_unit_test(pseudo_event_other_e_wins_over_other_and_reports_the_holder),
 		cmocka_unit_test(holder_left_in_latest_state_keeps_it_after_another_key_takes_the_slot),
