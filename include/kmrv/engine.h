@@ -2,9 +2,11 @@
 /*
  * engine.h - the parametric monitor: runs one spec over an event stream.
  *
- * One automaton instance per key (see spec.h), kept in a kmrv_table. The
- * engine knows nothing of files or reports: it takes kmrv_events and calls
- * back with verdicts.
+ * One automaton instance per key (see spec.h), kept in a kmrv_table; in
+ * a spec whose instances are only ever its groups' holders (every state
+ * `latest` or forgettable, as in both shipped group specs), kept in the
+ * groups' slots instead, with the same verdicts. The engine knows nothing
+ * of files or reports: it takes kmrv_events and calls back with verdicts.
  *
  * Per event, in this order:
  *  1. failed allocations (ptr == NULL) and kfree(NULL / ZERO_SIZE_PTR) are
