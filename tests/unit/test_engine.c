@@ -63,26 +63,41 @@ struct run {
 	struct got		got[MAX_GOT];
 };
 
-static void on_verdict(const struct kmrv_verdict *v, void *ctx)
+static void copy_verdict(struct got *g, const struct kmrv_verdict *v)
 {
-	struct run *r = ctx;
-	struct got *g;
-
-	assert_true(r->n < MAX_GOT);
-	assert_ptr_equal(v->spec, r->spec);
-	assert_true(v->kind >= 0 && v->kind < r->spec->nr_kinds);
-	g = &r->got[r->n++];
-	g->kind = r->spec->kind_names[v->kind];
-	g->from = r->spec->state_names[v->from_state];
-	g->to = r->spec->state_names[v->to_state];
+	memset(g, 0, sizeof(*g));
+	g->kind = v->spec->kind_names[v->kind];
+	g->from = v->spec->state_names[v->from_state];
+	g->to = v->spec->state_names[v->to_state];
 	g->at_end = !v->ev;
 	g->ts = v->ev ? v->ev->ts : 0;
 	g->inst = *v->inst;
 	g->has_hist = v->hist != NULL;
 	if (v->hist)
 		g->hist = *v->hist;
+}
+
+static void on_verdict(const struct kmrv_verdict *v, void *ctx)
+{
+	struct run *r = ctx;
+
+	assert_true(r->n < MAX_GOT);
+	assert_ptr_equal(v->spec, r->spec);
+	assert_true(v->kind >= 0 && v->kind < r->spec->nr_kinds);
+	copy_verdict(&r->got[r->n++], v);
 	/* the instance is shown as it was before the event */
 	assert_int_equal(v->inst->state, v->from_state);
+}
+
+/* The next of @n entries of @size bytes in the growable array *@v. */
+static void *log_next(void **v, size_t *n, size_t *cap, size_t size)
+{
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 1024;
+		*v = realloc(*v, *cap * size);
+		assert_non_null(*v);
+	}
+	return (char *)*v + (*n)++ * size;
 }
 
 static struct kmrv_spec *load_spec(const char *name)
@@ -822,14 +837,8 @@ struct vlog {
 static void log_verdict(const struct kmrv_verdict *v, void *ctx)
 {
 	struct vlog *l = ctx;
-	struct vrec *r;
+	struct vrec *r = log_next((void **)&l->v, &l->n, &l->cap, sizeof(*r));
 
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 1024;
-		l->v = realloc(l->v, l->cap * sizeof(*l->v));
-		assert_non_null(l->v);
-	}
-	r = &l->v[l->n++];
 	memset(r, 0, sizeof(*r));
 	r->kind = v->kind;
 	r->ptr = v->inst->ptr;
@@ -1135,30 +1144,13 @@ static void artifact_variant_other_pids_free_clears_the_register_an_alloc_does_n
 struct vfull {
 	size_t			n, cap;
 	struct got		*v;
-	const struct kmrv_spec	*spec;
 };
 
 static void log_full(const struct kmrv_verdict *v, void *ctx)
 {
 	struct vfull *l = ctx;
-	struct got *g;
 
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 1024;
-		l->v = realloc(l->v, l->cap * sizeof(*l->v));
-		assert_non_null(l->v);
-	}
-	g = &l->v[l->n++];
-	memset(g, 0, sizeof(*g));
-	g->kind = l->spec->kind_names[v->kind];
-	g->from = l->spec->state_names[v->from_state];
-	g->to = l->spec->state_names[v->to_state];
-	g->at_end = !v->ev;
-	g->ts = v->ev ? v->ev->ts : 0;
-	g->inst = *v->inst;
-	g->has_hist = v->hist != NULL;
-	if (v->hist)
-		g->hist = *v->hist;
+	copy_verdict(log_next((void **)&l->v, &l->n, &l->cap, sizeof(*l->v)), v);
 }
 
 static char *with_unreachable_state(const char *name)
@@ -1204,8 +1196,6 @@ static void holders_in_their_slots_agree_with_the_table_on_a_random_stream(void 
 			table_spec = kmrv_spec_parse(text, "table.spec", err, sizeof(err));
 			if (!table_spec)
 				fail_msg("%s", err);
-			a.spec = slot_spec;
-			b.spec = table_spec;
 			ma = kmrv_monitor_new(slot_spec, flags, log_full, &a);
 			mb = kmrv_monitor_new(table_spec, flags, log_full, &b);
 			assert_non_null(ma);
