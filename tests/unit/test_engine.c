@@ -100,6 +100,14 @@ static void *log_next(void **v, size_t *n, size_t *cap, size_t size)
 	return (char *)*v + (*n)++ * size;
 }
 
+/* xorshift64: the tests' random streams, the same on every run. */
+static void next_random(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+}
+
 static struct kmrv_spec *load_spec(const char *name)
 {
 	char path[4096], err[512] = "";
@@ -884,9 +892,7 @@ static void alloc_records_agree_with_full_history_on_a_random_stream(void **stat
 		for (uint64_t i = 0; i < 300000; i++) {
 			struct kmrv_event ev = { 0 };
 
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
+			next_random(&x);
 			ev.tp = tps[x % ARRAY_SIZE(tps)];
 			ev.ts = 1000 + i;
 			ev.ptr = P((x >> 8) % 100000);
@@ -1043,9 +1049,7 @@ static void memory_spec_3_instance_count_stays_at_the_number_of_pids_with_a_pend
 		uint64_t obj;
 		bool is_free;
 
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		next_random(&x);
 		pid = (int32_t)(x % NR_PIDS);
 		obj = P((x >> 8) % NR_OBJS);
 		is_free = (x >> 20) & 1;
@@ -1208,9 +1212,7 @@ static void holders_in_their_slots_agree_with_the_table_on_a_random_stream(void 
 				};
 				struct kmrv_event ev = { 0 };
 
-				x ^= x << 13;
-				x ^= x >> 7;
-				x ^= x << 17;
+				next_random(&x);
 				ev.tp = tps[x % ARRAY_SIZE(tps)];
 				ev.ts = 1 + i;
 				/* one event in 64 a failed alloc or kfree(NULL) */
