@@ -85,6 +85,14 @@ struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,
 int kmrv_monitor_step(struct kmrv_monitor *m, const struct kmrv_event *ev);
 
 /*
+ * kmrv_monitor_step without the checks that a caller stepping several
+ * monitors makes once per event: @ev's tracepoint is one @m's spec binds
+ * (spec->tp_event), and kmrv_event_names_object(@ev).
+ */
+int kmrv_monitor_step_object(struct kmrv_monitor *m,
+			     const struct kmrv_event *ev);
+
+/*
  * A hint for an event that kmrv_monitor_step will get soon: start loading
  * its instance. Changes nothing; a step without it is as exact.
  */

@@ -10,6 +10,7 @@
 #ifndef KMRV_EVENT_H
 #define KMRV_EVENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -83,6 +84,16 @@ static inline int kmrv_event_is_null_free(const struct kmrv_event *ev)
 {
 	return kmrv_tp_class(ev->tp) == KMRV_CLASS_FREE &&
 	       (ev->ptr == 0 || ev->ptr == KMRV_ZERO_SIZE_PTR);
+}
+
+/*
+ * Whether a kmem event is about an object: failed allocations and
+ * kfree(NULL/ZERO_SIZE_PTR) are not, and a 0 pointer is also the
+ * instance table's empty mark, whatever the class.
+ */
+static inline bool kmrv_event_names_object(const struct kmrv_event *ev)
+{
+	return ev->ptr && !kmrv_event_is_null_free(ev);
 }
 
 #endif /* KMRV_EVENT_H */

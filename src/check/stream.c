@@ -176,8 +176,11 @@ static int lane_step(struct lane *l, const struct kmrv_event *ev)
 	if (ev->tp == KMRV_TP_LOST)
 		return 0;
 	pidtree_step(&l->tree, ev);
+	if (!kmrv_event_names_object(ev))
+		return 0;
+	/* by_tp holds the monitors whose spec binds the event's tracepoint */
 	for (int i = 0; i < l->nr_by_tp[ev->tp]; i++)
-		if (kmrv_monitor_step(m[i], ev))
+		if (kmrv_monitor_step_object(m[i], ev))
 			return -ENOMEM;
 	return 0;
 }

@@ -638,25 +638,14 @@ static int holder_step(struct kmrv_monitor *m, const struct kmrv_event *ev,
 	return 0;
 }
 
-int kmrv_monitor_step(struct kmrv_monitor *m, const struct kmrv_event *ev)
+int kmrv_monitor_step_object(struct kmrv_monitor *m,
+			     const struct kmrv_event *ev)
 {
 	const struct kmrv_spec *spec = m->spec;
 	uint64_t ptr = ev->ptr;
-	struct tp_bind b;
+	struct tp_bind b = m->bind[ev->tp];
 	int32_t pid;
 	int oe;
-
-	if (ev->tp >= KMRV_TP__COUNT)
-		return 0;
-	b = m->bind[ev->tp];
-	if (b.event == KMRV_NONE)
-		return 0;
-	/*
-	 * Failed allocations and kfree(NULL/ZERO_SIZE_PTR) are no objects.
-	 * A 0 pointer is also the table's empty mark, whatever the class.
-	 */
-	if (!ptr || kmrv_event_is_null_free(ev))
-		return 0;
 
 	pid = spec->key == KMRV_KEY_PID_PTR ? ev->pid : 0;
 	m->steps++;
@@ -669,6 +658,14 @@ int kmrv_monitor_step(struct kmrv_monitor *m, const struct kmrv_event *ev)
 			nudge_holder(m, ev, oe, ptr, pid);
 	}
 	return own_step(m, ev, b, ptr, pid);
+}
+
+int kmrv_monitor_step(struct kmrv_monitor *m, const struct kmrv_event *ev)
+{
+	if (ev->tp >= KMRV_TP__COUNT || m->bind[ev->tp].event == KMRV_NONE ||
+	    !kmrv_event_names_object(ev))
+		return 0;
+	return kmrv_monitor_step_object(m, ev);
 }
 
 void kmrv_monitor_prefetch(const struct kmrv_monitor *m,
