@@ -483,7 +483,8 @@ static void nudge_holder(struct kmrv_monitor *m, const struct kmrv_event *ev,
  * leaves the history line alone, which spares large tables a cache miss
  * on every free. @origin: the alloc's, in KMRV_HISTORY_ALLOC tables.
  */
-static void record(const struct kmrv_monitor *m, struct kmrv_instance *inst,
+static inline __attribute__((always_inline))
+void record(const struct kmrv_monitor *m, struct kmrv_instance *inst,
 		   const struct kmrv_event *ev, int class, uint32_t origin)
 {
 	struct kmrv_alloc_record *rec;
