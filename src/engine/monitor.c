@@ -346,10 +346,8 @@ static const struct kmrv_history *history_of(struct kmrv_monitor *m,
 }
 
 static __attribute__((noinline))
-void report(struct kmrv_monitor *m, int kind,
-		   const struct kmrv_event *ev,
-		   const struct kmrv_instance *inst, bool in_table,
-		   int from, int to)
+void report(struct kmrv_monitor *m, int kind, const struct kmrv_event *ev,
+	    const struct kmrv_instance *inst, bool in_table, int from, int to)
 {
 	struct kmrv_verdict v = {
 		.spec		= m->spec,
@@ -374,7 +372,7 @@ void report(struct kmrv_monitor *m, int kind,
  */
 static inline __attribute__((always_inline))
 int transition(struct kmrv_monitor *m, const struct kmrv_event *ev,
-		      const struct kmrv_instance *inst, bool in_table, int e)
+	       const struct kmrv_instance *inst, bool in_table, int e)
 {
 	const struct kmrv_spec *spec = m->spec;
 	int from = inst->state;
@@ -485,7 +483,7 @@ static void nudge_holder(struct kmrv_monitor *m, const struct kmrv_event *ev,
  */
 static inline __attribute__((always_inline))
 void record(const struct kmrv_monitor *m, struct kmrv_instance *inst,
-		   const struct kmrv_event *ev, int class, uint32_t origin)
+	    const struct kmrv_event *ev, int class, uint32_t origin)
 {
 	struct kmrv_alloc_record *rec;
 	struct kmrv_history *h;
