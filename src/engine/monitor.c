@@ -89,14 +89,13 @@ struct kmrv_monitor {
 	struct tp_bind		bind[KMRV_TP__COUNT];
 	enum kmrv_table_history	history;
 	bool			free_history;	/* history's free_* too */
-	bool			holders_only;	/* holders_only(spec): no table */
 	bool			end_unsorted;	/* KMRV_MONITOR_END_UNSORTED */
 	uint32_t		entering;	/* entering_events(spec), by event */
 	/* a KMRV_HISTORY_ALLOC record as a verdict's kmrv_history */
 	struct kmrv_history	verdict_hist;
 	kmrv_verdict_fn		fn;
 	void			*ctx;
-	struct kmrv_table	*table;
+	struct kmrv_table	*table;		/* NULL: holders_only(spec) */
 	struct group_map	groups;
 	struct origin_map	origins;
 	uint64_t		steps;
@@ -313,7 +312,7 @@ static const struct kmrv_history no_history;
 static struct kmrv_history *history_at(const struct kmrv_monitor *m,
 				       const struct kmrv_instance *inst)
 {
-	if (m->holders_only)
+	if (!m->table)		/* holders_only() */
 		return (struct kmrv_history *)((uintptr_t)inst -
 			offsetof(struct group_slot, inst) +
 			offsetof(struct group_slot, hist));
@@ -601,11 +600,12 @@ static int holder_step(struct kmrv_monitor *m, const struct kmrv_event *ev,
 	const struct kmrv_spec *spec = m->spec;
 	int32_t group = group_of(spec, ev);
 	struct group_slot *s = groups_find(&m->groups, group);
-	struct kmrv_instance fresh = { .ptr = ptr, .pid = pid };
+	struct kmrv_instance fresh = {
+		.ptr = ptr, .pid = pid, .state = (uint8_t)spec->initial,
+	};
 	struct kmrv_instance *inst = &fresh;
 	int oe, to;
 
-	fresh.state = (uint8_t)spec->initial;
 	if (s && s->inst.ptr == ptr && s->inst.pid == pid) {
 		inst = &s->inst;
 	} else if (s && (oe = other_event(spec, b.event)) != KMRV_NONE) {
@@ -649,7 +649,7 @@ int kmrv_monitor_step_object(struct kmrv_monitor *m,
 	pid = spec->key == KMRV_KEY_PID_PTR ? ev->pid : 0;
 	m->steps++;
 
-	if (m->holders_only)
+	if (!m->table)
 		return holder_step(m, ev, b, ptr, pid);
 	if (spec->group != KMRV_GROUP_NONE) {
 		oe = other_event(spec, b.event);
@@ -860,10 +860,8 @@ static uint32_t entering_events(const struct kmrv_spec *spec)
 	uint32_t mask = 0;
 
 	for (int e = 0; e < spec->nr_events; e++) {
-		int to = spec->next[spec->initial * spec->nr_events + e];
+		int to = next_state(spec, spec->initial, e);
 
-		if (to == KMRV_NONE)
-			to = spec->initial;
 		if ((spec->group != KMRV_GROUP_NONE &&
 		     state_in(spec->latest, to)) ||
 		    !state_in(spec->forgettable, to))
@@ -931,8 +929,7 @@ struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,
 		m->bind[tp].class = (uint8_t)kmrv_tp_class((enum kmrv_tp)tp);
 	}
 
-	m->holders_only = holders_only(spec);
-	if (!m->holders_only) {
+	if (!holders_only(spec)) {
 		m->table = kmrv_table_new(MONITOR_TABLE_HINT, m->history);
 		if (!m->table)
 			goto fail;

@@ -433,6 +433,18 @@ static int next_page(struct direct_reader *r, struct dstream *s)
 	return 0;
 }
 
+/* The data record at @body, @len bytes, its header @hdr at s->next: the head. */
+static inline __attribute__((always_inline))
+void take_record(struct dstream *s, uint32_t hdr, uint32_t body, uint32_t len)
+{
+	s->page_ts += hdr >> 5;
+	s->missed = s->next == 0 ? s->page_lost : 0;
+	s->rec = s->data + body;
+	s->rec_len = len;
+	s->next = body + len;
+	s->ts = s->page_ts;
+}
+
 /*
  * Step to the next data record (kbuffer's __next_event + update_pointers):
  * time extends, absolute stamps and padding move the clock and are
@@ -489,12 +501,7 @@ int stream_advance_any(struct direct_reader *r, struct dstream *s)
 		}
 		if (len > s->cap - curr)
 			return corrupt(r, s, "record past the page");
-		s->page_ts += hdr >> 5;
-		s->missed = s->next == 0 ? s->page_lost : 0;
-		s->rec = s->data + curr;
-		s->rec_len = len;
-		s->next = curr + len;
-		s->ts = s->page_ts;
+		take_record(s, hdr, curr, len);
 		return 0;
 	}
 }
@@ -516,12 +523,7 @@ int stream_advance(struct direct_reader *r, struct dstream *s)
 		type = hdr & 31;
 		len = type * 4;
 		if (type >= 1 && type <= 28 && len <= s->cap - curr - 4) {
-			s->page_ts += hdr >> 5;
-			s->missed = curr == 0 ? s->page_lost : 0;
-			s->rec = s->data + curr + 4;
-			s->rec_len = len;
-			s->next = curr + 4 + len;
-			s->ts = s->page_ts;
+			take_record(s, hdr, curr + 4, len);
 			return 0;
 		}
 	}
