@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdlib.h>
 
-#include "kmrv/hash.h"
 #include "idmap.h"
 
 static int grow(struct idmap *m)
@@ -27,16 +26,15 @@ static int grow(struct idmap *m)
 	return 0;
 }
 
-int64_t idmap_get(struct idmap *m, uint64_t key, uint32_t next_index, int *added)
+/* @key is not in the map (idmap_get looked). */
+int64_t idmap_add(struct idmap *m, uint64_t key, uint32_t next_index, int *added)
 {
 	size_t i;
 
-	*added = 0;
 	if ((!m->slots || (m->count + 1) * 4 > (m->mask + 1) * 3) && grow(m))
 		return -1;
 	for (i = kmrv_mix64(key) & m->mask; m->slots[i].used; i = (i + 1) & m->mask)
-		if (m->slots[i].key == key)
-			return m->slots[i].index;
+		;
 	m->slots[i].used = 1;
 	m->slots[i].key = key;
 	m->slots[i].index = next_index;
