@@ -85,26 +85,56 @@ struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,
 int kmrv_monitor_step(struct kmrv_monitor *m, const struct kmrv_event *ev);
 
 /*
+ * An event's key, hashed for each key type (enum kmrv_key_type) that a
+ * set of monitors asks for: a caller stepping several monitors hashes
+ * each key once per event, for every monitor's prefetch and step, where
+ * each monitor hashed it twice (a sixth of the instructions of a check
+ * of the 20M bench trace went to hashing and prefetching).
+ */
+struct kmrv_key_hashes {
+	uint64_t	of[2];		/* [KMRV_KEY_PTR], [KMRV_KEY_PID_PTR] */
+};
+
+/* The key types whose hashes @m's steps take: a mask of 1u << type. */
+unsigned int kmrv_monitor_key_types(const struct kmrv_monitor *m);
+
+/* Fill in @h the hashes of @ev's key for the key types in @types. */
+static inline void kmrv_key_hashes(const struct kmrv_event *ev,
+				   unsigned int types,
+				   struct kmrv_key_hashes *h)
+{
+	if (types & 1u << KMRV_KEY_PTR)
+		h->of[KMRV_KEY_PTR] = kmrv_table_hash(ev->ptr, 0);
+	if (types & 1u << KMRV_KEY_PID_PTR)
+		h->of[KMRV_KEY_PID_PTR] = kmrv_table_hash(ev->ptr, ev->pid);
+}
+
+/*
  * kmrv_monitor_step without the checks that a caller stepping several
  * monitors makes once per event: @ev's tracepoint is one @m's spec binds
- * (spec->tp_event), and kmrv_event_names_object(@ev).
+ * (spec->tp_event), and kmrv_event_names_object(@ev). @h holds @ev's
+ * key hashes for kmrv_monitor_key_types(@m).
  */
 int kmrv_monitor_step_object(struct kmrv_monitor *m,
-			     const struct kmrv_event *ev);
+			     const struct kmrv_event *ev,
+			     const struct kmrv_key_hashes *h);
 
 /*
- * A hint for an event that kmrv_monitor_step will get soon: start loading
- * its instance. Changes nothing; a step without it is as exact.
+ * A hint for an event that kmrv_monitor_step_object will get soon: start
+ * loading its instance. Only for a monitor kmrv_monitor_misses() names,
+ * and an event whose tracepoint its spec binds; @h as for the step.
+ * Changes nothing; a step without it is as exact.
  */
 void kmrv_monitor_prefetch(const struct kmrv_monitor *m,
-			   const struct kmrv_event *ev);
+			   const struct kmrv_event *ev,
+			   const struct kmrv_key_hashes *h);
 
 /*
- * Whether a prefetch can pay: the monitor's tables have outgrown a
- * core's L2 (KMRV_MONITOR_CACHED_BYTES, the bench machine's). A small
- * table's lines are already there, and the prefetch would only cost the
- * hash. On the bench traces the group specs' tables stay under 100
- * KiB (869 instances at most) and the others pass a MiB early, so the
+ * Whether a prefetch can pay: the monitor keeps a table (a holders-only
+ * one has only its group slots) and has outgrown a core's L2
+ * (KMRV_MONITOR_CACHED_BYTES, the bench machine's). A small table's
+ * lines are already there, and the prefetch would only cost its
+ * instructions. On the bench traces the others pass a MiB early, so the
  * bound need not be exact.
  */
 #define KMRV_MONITOR_CACHED_BYTES	(512u << 10)

@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kmrv/hash.h"
+
 /*
  * One automaton instance: its key and state. 16 bytes, four to a cache
  * line: this is what every event's lookup reads.
@@ -99,15 +101,31 @@ struct kmrv_table *kmrv_table_new(size_t hint,
 				  enum kmrv_table_history history);
 void kmrv_table_free(struct kmrv_table *t);
 
+/*
+ * The hash a table files (ptr, pid) under, for the _hashed calls below:
+ * a caller that looks one key up in several tables, or prefetches it
+ * before it looks it up, hashes it once. Any other value given as
+ * @hash is a bug: the key would be looked for in the wrong place.
+ */
+static inline uint64_t kmrv_table_hash(uint64_t ptr, int32_t pid)
+{
+	return kmrv_mix_key(ptr, pid);
+}
+
 /* The instance for (ptr, pid), or NULL. @ptr must not be 0. */
 struct kmrv_instance *kmrv_table_find(struct kmrv_table *t, uint64_t ptr,
 				      int32_t pid);
+/* The same, @hash being kmrv_table_hash(ptr, pid). */
+struct kmrv_instance *kmrv_table_find_hashed(struct kmrv_table *t,
+					     uint64_t hash, uint64_t ptr,
+					     int32_t pid);
 
 /*
- * A hint: start loading the memory a lookup of (ptr, pid) will read, and
- * with @history the slot's history line too.
+ * A hint: start loading the memory a lookup of the key whose
+ * kmrv_table_hash() is @hash will read, and with @history the slot's
+ * history line too.
  */
-void kmrv_table_prefetch(const struct kmrv_table *t, uint64_t ptr, int32_t pid,
+void kmrv_table_prefetch(const struct kmrv_table *t, uint64_t hash,
 			 bool history);
 
 /*
@@ -116,6 +134,10 @@ void kmrv_table_prefetch(const struct kmrv_table *t, uint64_t ptr, int32_t pid,
  */
 struct kmrv_instance *kmrv_table_insert(struct kmrv_table *t, uint64_t ptr,
 					int32_t pid, bool *created);
+/* The same, @hash being kmrv_table_hash(ptr, pid). */
+struct kmrv_instance *kmrv_table_insert_hashed(struct kmrv_table *t,
+					       uint64_t hash, uint64_t ptr,
+					       int32_t pid, bool *created);
 
 /*
  * The history of @inst (a pointer from find/insert/next), valid as long

@@ -25,6 +25,9 @@
 struct run;
 struct ring;
 
+/* Events read and stepped at a time (stream.c). */
+#define BATCH_EVENTS	512
+
 struct lane {
 	struct run		*run;
 	int			nr;		/* monitors in this lane */
@@ -43,6 +46,13 @@ struct lane {
 	 */
 	struct kmrv_monitor	**misses_by_tp[KMRV_TP__COUNT];
 	int			nr_misses_by_tp[KMRV_TP__COUNT];
+	/*
+	 * The key types its monitors hash (kmrv_monitor_key_types), and
+	 * the batch's events' hashes of those, computed where an event is
+	 * prefetched and taken again by its step.
+	 */
+	unsigned int		key_types;
+	struct kmrv_key_hashes	hashes[BATCH_EVENTS];
 	struct pidtree		tree;		/* its collectors ask this one */
 	pthread_t		thread;
 	bool			started;

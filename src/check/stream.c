@@ -26,7 +26,6 @@
 #include "kmrv/bigmem.h"
 #include "run.h"
 
-#define BATCH_EVENTS	512
 /*
  * 256 batches, 10 MiB: deep enough that the lanes rarely wait for each
  * other. A lane stalls for a moment whenever one of its tables grows (a
@@ -150,6 +149,9 @@ static int check_limit(struct run *run)
  */
 static void lane_plan_prefetch(struct lane *l)
 {
+	l->key_types = 0;
+	for (int i = 0; i < l->nr; i++)
+		l->key_types |= kmrv_monitor_key_types(l->monitors[i]);
 	for (int tp = 0; tp < KMRV_TP__COUNT; tp++) {
 		int n = 0;
 
@@ -160,18 +162,28 @@ static void lane_plan_prefetch(struct lane *l)
 	}
 }
 
-/* Lost events are in no spec's alphabet: no monitor is ever given one. */
-static void lane_prefetch(const struct lane *l, const struct kmrv_event *ev)
+/*
+ * The @i-th event of the batch, @ev, a few events before its step: its
+ * key hashes, then its instances' lines in the tables that miss. Lost
+ * events are in no spec's alphabet: no monitor is ever given one.
+ */
+static void lane_prefetch(struct lane *l, const struct kmrv_event *ev,
+			  unsigned int i)
 {
 	struct kmrv_monitor *const *m = l->misses_by_tp[ev->tp];
+	struct kmrv_key_hashes *h = &l->hashes[i];
 
-	for (int i = 0; i < l->nr_misses_by_tp[ev->tp]; i++)
-		kmrv_monitor_prefetch(m[i], ev);
+	kmrv_key_hashes(ev, l->key_types, h);
+	for (int k = 0; k < l->nr_misses_by_tp[ev->tp]; k++)
+		kmrv_monitor_prefetch(m[k], ev, h);
 }
 
-static int lane_step(struct lane *l, const struct kmrv_event *ev)
+/* The @i-th event of the batch, @ev, whose hashes lane_prefetch made. */
+static int lane_step(struct lane *l, const struct kmrv_event *ev,
+		     unsigned int i)
 {
 	struct kmrv_monitor *const *m = l->by_tp[ev->tp];
+	const struct kmrv_key_hashes *h = &l->hashes[i];
 
 	if (ev->tp == KMRV_TP_LOST)
 		return 0;
@@ -179,8 +191,8 @@ static int lane_step(struct lane *l, const struct kmrv_event *ev)
 	if (!kmrv_event_names_object(ev))
 		return 0;
 	/* by_tp holds the monitors whose spec binds the event's tracepoint */
-	for (int i = 0; i < l->nr_by_tp[ev->tp]; i++)
-		if (kmrv_monitor_step_object(m[i], ev))
+	for (int k = 0; k < l->nr_by_tp[ev->tp]; k++)
+		if (kmrv_monitor_step_object(m[k], ev, h))
 			return -ENOMEM;
 	return 0;
 }
@@ -207,17 +219,18 @@ int step_batch(struct lane *lanes, int nr, const struct batch *b,
 		lane_plan_prefetch(&lanes[k]);
 	for (i = 0; i < b->n && i < LOOKAHEAD; i++)
 		for (int k = 0; k < nr; k++)
-			lane_prefetch(&lanes[k], &b->ev[i]);
+			lane_prefetch(&lanes[k], &b->ev[i], i);
 	for (i = 0; i < b->n; i++) {
 		const struct kmrv_event *ev = &b->ev[i];
 
 		if (i + LOOKAHEAD < b->n)
 			for (int k = 0; k < nr; k++)
-				lane_prefetch(&lanes[k], &b->ev[i + LOOKAHEAD]);
+				lane_prefetch(&lanes[k], &b->ev[i + LOOKAHEAD],
+					      i + LOOKAHEAD);
 		if (run)
 			ret = account(run, ev);
 		for (int k = 0; !ret && k < nr; k++)
-			ret = lane_step(&lanes[k], ev);
+			ret = lane_step(&lanes[k], ev, i);
 		if (!ret && serial && ev->tp != KMRV_TP_LOST)
 			ret = check_limit(run);
 		if (ret)

@@ -77,11 +77,14 @@ struct origin_map {
 /*
  * What a tracepoint is to this monitor, looked up once per step: the
  * spec's event index (KMRV_NONE: not bound) and the tracepoint's class,
- * which a step otherwise asked kmrv_tp_class() for three more times.
+ * which a step otherwise asked kmrv_tp_class() for three more times;
+ * and whether its step writes the instance's history line, which a
+ * prefetch then loads too.
  */
 struct tp_bind {
 	int8_t			event;
 	uint8_t			class;		/* enum kmrv_tp_class */
+	bool			writes_history;
 };
 
 struct kmrv_monitor {
@@ -529,9 +532,9 @@ void record(const struct kmrv_monitor *m, struct kmrv_instance *inst,
 	}
 }
 
-/* Steps 3 and 4: the event's own instance. */
+/* Steps 3 and 4: the event's own instance, @hash its key's. */
 static int own_step(struct kmrv_monitor *m, const struct kmrv_event *ev,
-		    struct tp_bind b, uint64_t ptr, int32_t pid)
+		    struct tp_bind b, uint64_t ptr, int32_t pid, uint64_t hash)
 {
 	const struct kmrv_spec *spec = m->spec;
 	struct kmrv_instance *inst, fresh;
@@ -545,7 +548,8 @@ static int own_step(struct kmrv_monitor *m, const struct kmrv_event *ev,
 		return -1;
 
 	if (m->entering >> e & 1) {
-		inst = kmrv_table_insert(m->table, ptr, pid, &created);
+		inst = kmrv_table_insert_hashed(m->table, hash, ptr, pid,
+						&created);
 		if (!inst)
 			return -1;
 		if (created) {
@@ -555,7 +559,7 @@ static int own_step(struct kmrv_monitor *m, const struct kmrv_event *ev,
 				m->peak_live = kmrv_table_count(m->table);
 		}
 	} else {
-		inst = kmrv_table_find(m->table, ptr, pid);
+		inst = kmrv_table_find_hashed(m->table, hash, ptr, pid);
 		if (!inst) {
 			/* initial, and it stays out: only a verdict is possible */
 			memset(&fresh, 0, sizeof(fresh));
@@ -665,7 +669,8 @@ static int holder_step(struct kmrv_monitor *m, const struct kmrv_event *ev,
 }
 
 int kmrv_monitor_step_object(struct kmrv_monitor *m,
-			     const struct kmrv_event *ev)
+			     const struct kmrv_event *ev,
+			     const struct kmrv_key_hashes *h)
 {
 	const struct kmrv_spec *spec = m->spec;
 	uint64_t ptr = ev->ptr;
@@ -683,33 +688,31 @@ int kmrv_monitor_step_object(struct kmrv_monitor *m,
 		if (oe != KMRV_NONE)
 			nudge_holder(m, ev, oe, ptr, pid);
 	}
-	return own_step(m, ev, b, ptr, pid);
+	return own_step(m, ev, b, ptr, pid, h->of[spec->key]);
+}
+
+unsigned int kmrv_monitor_key_types(const struct kmrv_monitor *m)
+{
+	return m->table ? 1u << m->spec->key : 0;
 }
 
 int kmrv_monitor_step(struct kmrv_monitor *m, const struct kmrv_event *ev)
 {
+	struct kmrv_key_hashes h;
+
 	if (ev->tp >= KMRV_TP__COUNT || m->bind[ev->tp].event == KMRV_NONE ||
 	    !kmrv_event_names_object(ev))
 		return 0;
-	return kmrv_monitor_step_object(m, ev);
+	kmrv_key_hashes(ev, kmrv_monitor_key_types(m), &h);
+	return kmrv_monitor_step_object(m, ev, &h);
 }
 
 void kmrv_monitor_prefetch(const struct kmrv_monitor *m,
-			   const struct kmrv_event *ev)
+			   const struct kmrv_event *ev,
+			   const struct kmrv_key_hashes *h)
 {
-	const struct kmrv_spec *spec = m->spec;
-	struct tp_bind b;
-
-	if (!m->table || ev->tp >= KMRV_TP__COUNT || !ev->ptr)
-		return;
-	b = m->bind[ev->tp];
-	if (b.event == KMRV_NONE)
-		return;
-	kmrv_table_prefetch(m->table, ev->ptr,
-			    spec->key == KMRV_KEY_PID_PTR ? ev->pid : 0,
-			    /* the lines record() and the group slots write */
-			    m->free_history || spec->group != KMRV_GROUP_NONE ||
-			    b.class == KMRV_CLASS_ALLOC);
+	kmrv_table_prefetch(m->table, h->of[m->spec->key],
+			    m->bind[ev->tp].writes_history);
 }
 
 /* The memory a step may read: the table, the group slots, the origins. */
@@ -725,7 +728,7 @@ static size_t held_bytes(const struct kmrv_monitor *m)
 
 bool kmrv_monitor_misses(const struct kmrv_monitor *m)
 {
-	return held_bytes(m) > KMRV_MONITOR_CACHED_BYTES;
+	return m->table && held_bytes(m) > KMRV_MONITOR_CACHED_BYTES;
 }
 
 /* --- end of trace, lifetime, stats ------------------------------------ */
@@ -952,8 +955,14 @@ struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,
 	m->end_unsorted = flags & KMRV_MONITOR_END_UNSORTED;
 	m->entering = entering_events(spec);
 	for (int tp = 0; tp < KMRV_TP__COUNT; tp++) {
-		m->bind[tp].event = (int8_t)spec->tp_event[tp];
-		m->bind[tp].class = (uint8_t)kmrv_tp_class((enum kmrv_tp)tp);
+		struct tp_bind *b = &m->bind[tp];
+
+		b->event = (int8_t)spec->tp_event[tp];
+		b->class = (uint8_t)kmrv_tp_class((enum kmrv_tp)tp);
+		/* the lines record() and the group slots write */
+		b->writes_history = m->free_history ||
+				    spec->group != KMRV_GROUP_NONE ||
+				    b->class == KMRV_CLASS_ALLOC;
 	}
 
 	if (!holders_only(spec)) {

@@ -30,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kmrv/bigmem.h"
-#include "kmrv/hash.h"
 #include "kmrv/table.h"
 
 #define TABLE_MIN_CAPACITY	8
@@ -87,7 +86,7 @@ static inline void slot_copy(const struct kmrv_table *t, void *dst,
 
 static inline size_t home(const struct kmrv_table *t, uint64_t ptr, int32_t pid)
 {
-	return (size_t)kmrv_mix_key(ptr, pid) & t->mask;
+	return (size_t)kmrv_table_hash(ptr, pid) & t->mask;
 }
 
 static size_t slots_bytes(const struct kmrv_table *t, size_t capacity)
@@ -148,11 +147,14 @@ void kmrv_table_free(struct kmrv_table *t)
 	free(t);
 }
 
-/* The slot holding (ptr, pid), or the empty slot ending its probe. */
-static inline size_t probe(const struct kmrv_table *t, uint64_t ptr,
-			   int32_t pid)
+/*
+ * The slot holding (ptr, pid), or the empty slot ending its probe;
+ * @hash is kmrv_table_hash(ptr, pid).
+ */
+static inline size_t probe(const struct kmrv_table *t, uint64_t hash,
+			   uint64_t ptr, int32_t pid)
 {
-	size_t i = home(t, ptr, pid);
+	size_t i = (size_t)hash & t->mask;
 
 	for (;; i = (i + 1) & t->mask) {
 		const struct kmrv_instance *s = slot_at(t, i);
@@ -162,12 +164,19 @@ static inline size_t probe(const struct kmrv_table *t, uint64_t ptr,
 	}
 }
 
+struct kmrv_instance *kmrv_table_find_hashed(struct kmrv_table *t,
+					     uint64_t hash, uint64_t ptr,
+					     int32_t pid)
+{
+	struct kmrv_instance *s = slot_at(t, probe(t, hash, ptr, pid));
+
+	return s->ptr ? s : NULL;
+}
+
 struct kmrv_instance *kmrv_table_find(struct kmrv_table *t, uint64_t ptr,
 				      int32_t pid)
 {
-	struct kmrv_instance *s = slot_at(t, probe(t, ptr, pid));
-
-	return s->ptr ? s : NULL;
+	return kmrv_table_find_hashed(t, kmrv_table_hash(ptr, pid), ptr, pid);
 }
 
 /*
@@ -190,15 +199,15 @@ static inline void prefetch_for_write(const void *p)
 }
 
 /*
- * Start loading the lines a find or insert of (ptr, pid) will touch first:
+ * Start loading the lines a find or insert of the key will touch first:
  * the home slot (with its record, if inline), and its full history if
  * the caller will write it. The caller issues this some events ahead, so
  * the misses of several lookups overlap instead of queueing.
  */
-void kmrv_table_prefetch(const struct kmrv_table *t, uint64_t ptr, int32_t pid,
+void kmrv_table_prefetch(const struct kmrv_table *t, uint64_t hash,
 			 bool history)
 {
-	size_t i = home(t, ptr, pid);
+	size_t i = (size_t)hash & t->mask;
 
 	prefetch_for_write(slot_at(t, i));
 	if (history && t->hist)
@@ -361,13 +370,14 @@ static int table_grow(struct kmrv_table *t)
 	return grow_by_copy(t, old_capacity);
 }
 
-struct kmrv_instance *kmrv_table_insert(struct kmrv_table *t, uint64_t ptr,
-					int32_t pid, bool *created)
+struct kmrv_instance *kmrv_table_insert_hashed(struct kmrv_table *t,
+					       uint64_t hash, uint64_t ptr,
+					       int32_t pid, bool *created)
 {
 	struct kmrv_instance *s;
 	size_t i;
 
-	i = probe(t, ptr, pid);
+	i = probe(t, hash, ptr, pid);
 	s = slot_at(t, i);
 	*created = !s->ptr;
 	if (!*created)
@@ -377,7 +387,7 @@ struct kmrv_instance *kmrv_table_insert(struct kmrv_table *t, uint64_t ptr,
 	if (t->count >= t->max_count) {
 		if (table_grow(t))
 			return NULL;
-		i = probe(t, ptr, pid);
+		i = probe(t, hash, ptr, pid);
 		s = slot_at(t, i);
 	}
 	memset(s, 0, (size_t)1 << t->shift);
@@ -387,6 +397,13 @@ struct kmrv_instance *kmrv_table_insert(struct kmrv_table *t, uint64_t ptr,
 	s->pid = pid;
 	t->count++;
 	return s;
+}
+
+struct kmrv_instance *kmrv_table_insert(struct kmrv_table *t, uint64_t ptr,
+					int32_t pid, bool *created)
+{
+	return kmrv_table_insert_hashed(t, kmrv_table_hash(ptr, pid), ptr, pid,
+					created);
 }
 
 void kmrv_table_delete(struct kmrv_table *t, struct kmrv_instance *inst)

@@ -1260,6 +1260,86 @@ static void holders_in_their_slots_agree_with_the_table_on_a_random_stream(void 
 	}
 }
 
+/*
+ * What a lane does (stream.c): the event's key hashed once for every
+ * key type, a prefetch where the table misses, then
+ * kmrv_monitor_step_object on the events the spec binds. Its verdicts,
+ * instances and counts are kmrv_monitor_step's, for a spec of each key
+ * type, with tables grown past the prefetch bound.
+ */
+static void step_object_with_key_hashes_agrees_with_kmrv_monitor_step(void **state)
+{
+	static const char *const specs[] = { "alloc-free", "no-realloc" };
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	(void)state;
+	for (size_t s = 0; s < ARRAY_SIZE(specs); s++) {
+		struct kmrv_spec *spec = load_spec(specs[s]);
+		struct vfull a = { 0 }, b = { 0 };
+		struct kmrv_monitor *ma, *mb;
+		struct kmrv_monitor_stats sa, sb;
+		unsigned int prefetched = 0;
+
+		ma = kmrv_monitor_new(spec, KMRV_MONITOR_HISTORY, log_full, &a);
+		mb = kmrv_monitor_new(spec, KMRV_MONITOR_HISTORY, log_full, &b);
+		assert_non_null(ma);
+		assert_non_null(mb);
+		assert_int_equal(kmrv_monitor_key_types(mb), 1u << spec->key);
+		for (uint64_t i = 0; i < 200000; i++) {
+			static const enum kmrv_tp tps[] = {
+				KMRV_TP_KMALLOC, KMRV_TP_KFREE,
+				KMRV_TP_CACHE_ALLOC,
+			};
+			struct kmrv_event ev = { 0 };
+			struct kmrv_key_hashes h;
+
+			next_random(&x);
+			ev.tp = tps[x % ARRAY_SIZE(tps)];
+			ev.ts = 1 + i;
+			ev.ptr = (x >> 8) % 64 ? P((x >> 14) % 65536) : 0;
+			ev.pid = (int32_t)((x >> 32) % 4);
+			ev.call_site = SITE((x >> 44) % 7);
+			ev.bytes_alloc = 64;
+			assert_int_equal(kmrv_monitor_step(ma, &ev), 0);
+
+			kmrv_key_hashes(&ev, 1u << KMRV_KEY_PTR |
+					     1u << KMRV_KEY_PID_PTR, &h);
+			if (spec->tp_event[ev.tp] == KMRV_NONE ||
+			    !kmrv_event_names_object(&ev))
+				continue;
+			if (kmrv_monitor_misses(mb)) {
+				kmrv_monitor_prefetch(mb, &ev, &h);
+				prefetched++;
+			}
+			assert_int_equal(kmrv_monitor_step_object(mb, &ev, &h), 0);
+		}
+		kmrv_monitor_finish(ma);
+		kmrv_monitor_finish(mb);
+
+		assert_true(prefetched > 50000);
+		assert_int_equal(a.n, b.n);
+		assert_true(a.n > 10000);
+		for (size_t i = 0; i < a.n; i++) {
+			assert_string_equal(a.v[i].kind, b.v[i].kind);
+			assert_int_equal(a.v[i].ts, b.v[i].ts);
+			assert_memory_equal(&a.v[i].inst, &b.v[i].inst,
+					    sizeof(a.v[i].inst));
+			assert_memory_equal(&a.v[i].hist, &b.v[i].hist,
+					    sizeof(a.v[i].hist));
+		}
+		kmrv_monitor_stats(ma, &sa);
+		kmrv_monitor_stats(mb, &sb);
+		assert_int_equal(sa.steps, sb.steps);
+		assert_int_equal(sa.live, sb.live);
+		assert_int_equal(sa.peak_live, sb.peak_live);
+		kmrv_monitor_free(ma);
+		kmrv_monitor_free(mb);
+		kmrv_spec_free(spec);
+		free(a.v);
+		free(b.v);
+	}
+}
+
 /* --- engine generality, on specs written inline ----------------------- */
 
 static struct run *run_text(const char *text)
@@ -1501,6 +1581,7 @@ int main(void)
 		cmocka_unit_test(no_immediate_realloc_global_takes_every_transition),
 		cmocka_unit_test(artifact_variant_other_pids_free_clears_the_register_an_alloc_does_not),
 		cmocka_unit_test(holders_in_their_slots_agree_with_the_table_on_a_random_stream),
+		cmocka_unit_test(step_object_with_key_hashes_agrees_with_kmrv_monitor_step),
 		cmocka_unit_test(at_end_verdicts_of_pid_keyed_spec_sort_by_pointer_then_pid),
 		cmocka_unit_test(pseudo_event_other_e_wins_over_other_and_reports_the_holder),
 		cmocka_unit_test(holder_left_in_latest_state_keeps_it_after_another_key_takes_the_slot),
