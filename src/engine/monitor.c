@@ -87,8 +87,25 @@ struct tp_bind {
 	bool			writes_history;
 };
 
+/*
+ * A transition as a step reads it: the next state (the state itself
+ * where the spec has no transition) and the violation kind, or
+ * KMRV_NONE. Both in one load, from the monitor's own copy of the
+ * spec's two tables.
+ */
+struct cell {
+	int8_t			next;
+	int8_t			violation;
+};
+
 struct kmrv_monitor {
 	const struct kmrv_spec	*spec;
+	/* [state * nr_events + event], and the spec's fields a step reads */
+	struct cell		*cells;
+	int			nr_events;
+	uint8_t			key;		/* enum kmrv_key_type */
+	bool			pid_keyed;	/* key pid ptr */
+	bool			grouped;	/* a `group` line */
 	struct tp_bind		bind[KMRV_TP__COUNT];
 	enum kmrv_table_history	history;
 	bool			free_history;	/* history's free_* too */
@@ -378,16 +395,12 @@ static inline __attribute__((always_inline))
 int transition(struct kmrv_monitor *m, const struct kmrv_event *ev,
 	       const struct kmrv_instance *inst, bool in_table, int e)
 {
-	const struct kmrv_spec *spec = m->spec;
 	int from = inst->state;
-	int cell = from * spec->nr_events + e;
-	int to = spec->next[cell];
+	struct cell c = m->cells[from * m->nr_events + e];
 
-	if (to == KMRV_NONE)
-		to = from;
-	if (spec->violation[cell] != KMRV_NONE)
-		report(m, spec->violation[cell], ev, inst, in_table, from, to);
-	return to;
+	if (c.violation != KMRV_NONE)
+		report(m, c.violation, ev, inst, in_table, from, c.next);
+	return c.next;
 }
 
 /* @inst stops holding its group's slot @s (NULL: the group has none). */
@@ -573,7 +586,7 @@ static int own_step(struct kmrv_monitor *m, const struct kmrv_event *ev,
 	/* a created entry is zero-filled: its history is that of no object */
 	to = transition(m, ev, inst, !created, e);
 
-	latest = spec->group != KMRV_GROUP_NONE && state_in(spec->latest, to);
+	latest = m->grouped && state_in(spec->latest, to);
 	if (!latest && state_in(spec->forgettable, to)) {
 		if (inst->holds_slot)
 			release_slot(m, inst);
@@ -678,22 +691,22 @@ int kmrv_monitor_step_object(struct kmrv_monitor *m,
 	int32_t pid;
 	int oe;
 
-	pid = spec->key == KMRV_KEY_PID_PTR ? ev->pid : 0;
+	pid = m->pid_keyed ? ev->pid : 0;
 	m->steps++;
 
 	if (!m->table)
 		return holder_step(m, ev, b, ptr, pid);
-	if (spec->group != KMRV_GROUP_NONE) {
+	if (m->grouped) {
 		oe = other_event(spec, b.event);
 		if (oe != KMRV_NONE)
 			nudge_holder(m, ev, oe, ptr, pid);
 	}
-	return own_step(m, ev, b, ptr, pid, h->of[spec->key]);
+	return own_step(m, ev, b, ptr, pid, h->of[m->key]);
 }
 
 unsigned int kmrv_monitor_key_types(const struct kmrv_monitor *m)
 {
-	return m->table ? 1u << m->spec->key : 0;
+	return m->table ? 1u << m->key : 0;
 }
 
 int kmrv_monitor_step(struct kmrv_monitor *m, const struct kmrv_event *ev)
@@ -711,7 +724,7 @@ void kmrv_monitor_prefetch(const struct kmrv_monitor *m,
 			   const struct kmrv_event *ev,
 			   const struct kmrv_key_hashes *h)
 {
-	kmrv_table_prefetch(m->table, h->of[m->spec->key],
+	kmrv_table_prefetch(m->table, h->of[m->key],
 			    m->bind[ev->tp].writes_history);
 }
 
@@ -938,6 +951,24 @@ static bool holders_only(const struct kmrv_spec *spec)
 	return true;
 }
 
+/* The monitor's copy of the transition table (struct cell). */
+static int cells_init(struct kmrv_monitor *m, const struct kmrv_spec *spec)
+{
+	m->cells = calloc((size_t)spec->nr_states * spec->nr_events,
+			  sizeof(*m->cells));
+	if (!m->cells)
+		return -1;
+	m->nr_events = spec->nr_events;
+	for (int s = 0; s < spec->nr_states; s++)
+		for (int e = 0; e < spec->nr_events; e++) {
+			struct cell *c = &m->cells[s * spec->nr_events + e];
+
+			c->next = (int8_t)next_state(spec, s, e);
+			c->violation = spec->violation[s * spec->nr_events + e];
+		}
+	return 0;
+}
+
 struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,
 				      unsigned int flags,
 				      kmrv_verdict_fn fn, void *ctx)
@@ -947,7 +978,12 @@ struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
+	if (cells_init(m, spec))
+		goto fail;
 	m->spec = spec;
+	m->key = (uint8_t)spec->key;
+	m->pid_keyed = spec->key == KMRV_KEY_PID_PTR;
+	m->grouped = spec->group != KMRV_GROUP_NONE;
 	m->fn = fn;
 	m->ctx = ctx;
 	m->history = needs_history(spec, flags);
@@ -997,6 +1033,7 @@ void kmrv_monitor_free(struct kmrv_monitor *m)
 	if (!m)
 		return;
 	kmrv_table_free(m->table);
+	free(m->cells);
 	free(m->groups.slots);
 	free(m->origins.list);
 	free(m->origins.index);
