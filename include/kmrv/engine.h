@@ -151,6 +151,13 @@ void kmrv_monitor_finish(struct kmrv_monitor *m);
 void kmrv_monitor_stats(const struct kmrv_monitor *m,
 			struct kmrv_monitor_stats *st);
 
+/*
+ * The instances kmrv_monitor_finish would look at now: the live ones if
+ * the spec has at-end kinds, else none. A caller sharing the ends of
+ * several monitors out among threads starts with the largest.
+ */
+size_t kmrv_monitor_end_work(const struct kmrv_monitor *m);
+
 void kmrv_monitor_free(struct kmrv_monitor *m);
 
 #endif /* KMRV_ENGINE_H */

@@ -65,13 +65,21 @@ static int lanes_wanted(const struct kmrv_check_opts *opts, int nr_specs)
 
 /*
  * The work of a lane is the events its specs bind times their cost per
- * event, plus the reading on lane 0. Costs relative to a group spec's,
- * from `--spec all -t 1` on the 20M bench trace, spec by spec: a table
- * that keeps states costs cache misses (alloc-free 78 ns/event, group
- * specs about 20), one keyed by pid and pointer holds a key for every
- * task an object met (no-realloc 124), reading and batching 39.
+ * event, plus the reading on lane 0. Costs in halves of a group spec's,
+ * from `--spec X -t 1` on the 20M bench trace against a spec that binds
+ * none of its events (0.78 s: reading, batching, the loops): group
+ * specs 14-20 ns/event more, whose holders sit in a small map; a table
+ * that keeps states costs cache misses (alloc-free 55); one keyed by
+ * pid and pointer holds a key for every task an object met (no-realloc
+ * 82); the reading alone 25 (bench/run.sh, "direct reader alone").
+ *
+ * With 1, 2, 4 and 6, lane 0 took the reading, slab-alloc-free and
+ * both group specs, and the other lane alloc-free and no-realloc: that
+ * lane had 55-57% of the two threads' samples (perf), two large tables
+ * missing on one core. With these it takes no-realloc and the group
+ * specs: 50-53%.
  */
-#define READER_COST	2
+#define READER_COST	3
 #define SAMPLE_EVENTS	65536
 
 static int spec_cost(const struct kmrv_spec *spec)
@@ -80,11 +88,11 @@ static int spec_cost(const struct kmrv_spec *spec)
 	int cost = 2;
 
 	if (spec->group != KMRV_GROUP_NONE)
-		return 1;
+		return 2;
 	if ((spec->forgettable | 1ULL << spec->initial) != all)
-		cost += 2;
+		cost += 4;
 	if (spec->key == KMRV_KEY_PID_PTR)
-		cost += 2;
+		cost += 4;
 	return cost;
 }
 
@@ -218,8 +226,9 @@ static int setup(struct run *run, char *err, size_t errlen)
 	run->monitors = calloc(set->nr ? set->nr : 1, sizeof(*run->monitors));
 	run->collectors = calloc(set->nr ? set->nr : 1, sizeof(*run->collectors));
 	run->lane_of = calloc(set->nr ? set->nr : 1, sizeof(*run->lane_of));
+	run->ended_here = calloc(set->nr ? set->nr : 1, sizeof(*run->ended_here));
 	if (!run->monitors || !run->collectors || !run->lane_of ||
-	    plan_lanes(run, run->lane_of))
+	    !run->ended_here || plan_lanes(run, run->lane_of))
 		goto nomem;
 	for (int i = 0; i < set->nr; i++) {
 		struct lane *l = &run->lanes[run->lane_of[i]];
@@ -261,10 +270,11 @@ static int finish_spec(struct run *run, int i)
 }
 
 /*
- * The reading thread's lane ended first: its specs' results are built
- * (their sites symbolized, which parses kallsyms and the cmdlines the
- * first time) while the other lanes still give their at-end verdicts.
- * Those lanes' collectors never read the trace, so this shares nothing.
+ * The specs whose at-end verdicts the reading thread gave have their
+ * results built first (their sites symbolized, which parses kallsyms
+ * and the cmdlines the first time) while the other threads may still
+ * give theirs. Their collectors never read the trace, so this shares
+ * nothing.
  */
 static int finish(struct run *run, char *err, size_t errlen)
 {
@@ -281,7 +291,7 @@ static int finish(struct run *run, char *err, size_t errlen)
 		if (!own)
 			stream_join(run);
 		for (int i = 0; i < run->nr; i++)
-			if ((run->lane_of[i] == 0) == own && finish_spec(run, i))
+			if (run->ended_here[i] == own && finish_spec(run, i))
 				ret = -1;
 	}
 	if (ret)
@@ -301,6 +311,7 @@ static void teardown(struct run *run)
 	free(run->monitors);
 	free(run->collectors);
 	free(run->lane_of);
+	free(run->ended_here);
 	for (int k = 0; k < run->nr_lanes; k++) {
 		free(run->lanes[k].monitors);
 		pidtree_release(&run->lanes[k].tree);

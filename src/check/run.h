@@ -68,6 +68,11 @@ struct run {
 	int				nr;		/* specs */
 	struct kmrv_monitor		**monitors;	/* [spec] */
 	int				*lane_of;	/* [spec] */
+	/*
+	 * [spec]: its at-end verdicts were given on the reading thread
+	 * (written by that thread only; stream_events says which it gave)
+	 */
+	bool				*ended_here;
 	struct collector		**collectors;	/* [spec] */
 	int				nr_lanes;
 	struct lane			*lanes;
@@ -79,13 +84,14 @@ struct run {
 /*
  * stream_events - every event of run->trace through the lanes' monitors,
  * then, if all went well, the end of the trace (kmrv_monitor_finish: the
- * at-end verdicts, each lane's on its own thread). Returns 0, -EIO (a
- * read error, @err filled by the reader), -E2BIG (more than
- * opts->max_keys instances live) or -ENOMEM.
+ * at-end verdicts, shared out by spec among the lanes' threads).
+ * Returns 0, -EIO (a read error, @err filled by the reader), -E2BIG
+ * (more than opts->max_keys instances live) or -ENOMEM.
  *
- * On 0, lane 0 has given its at-end verdicts and the other lanes may
- * still be giving theirs: stream_join() before touching their monitors
- * or collectors. On an error every thread it started has ended.
+ * On 0, the specs run->ended_here marks have their at-end verdicts, and
+ * other threads may still be giving the others': stream_join() before
+ * touching their monitors or collectors. On an error every thread it
+ * started has ended.
  */
 int stream_events(struct run *run, char *err, size_t errlen);
 

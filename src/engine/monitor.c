@@ -1037,6 +1037,11 @@ void kmrv_monitor_stats(const struct kmrv_monitor *m,
 	st->bytes = held_bytes(m);
 }
 
+size_t kmrv_monitor_end_work(const struct kmrv_monitor *m)
+{
+	return m->table && m->at_end_kinds ? kmrv_table_count(m->table) : 0;
+}
+
 void kmrv_monitor_free(struct kmrv_monitor *m)
 {
 	if (!m)
