@@ -11,7 +11,8 @@
 #                frees on random (mostly other) CPUs, v6 uncompressed
 #   syn-*-v7.dat   the same, `trace-cmd convert` to v7 zstd
 #   syn2x-*-v6.dat twice the events, same live set (RSS growth check)
-#   slice-*-v6.dat 1M events, for trace-cmd report (minutes on the big one)
+#   slice-*-v6.dat 1M events, for trace-cmd report in RUNS runs (on the
+#                big one it takes minutes, and runs SLOW_RUNS times)
 #   small-*-v6.dat EVENTS/4 events over a live set of 1k: every table in
 #                cache, so its row is the automata's CPU cost alone
 # and uses the largest samples/*.dat and, as root, a real recording of
@@ -25,7 +26,7 @@
 # table_bench.
 #
 # Environment: RUNS (default 3), SLOW_RUNS (1: the libtracecmd rows on
-# the v7 file, minutes each), EVENTS (20000000), LIVE (500000),
+# the v7 file and trace-cmd report on the 20M one, minutes each), EVENTS (20000000), LIVE (500000),
 # SKIP_TABLE=1 to leave out table_bench, SKIP_2X=1 to leave out the
 # doubled trace, SKIP_REAL=1 not to record the real trace.
 
@@ -150,7 +151,7 @@ slow_runs() {
 	esac
 }
 
-contenders() {	# contenders FILE [report]
+contenders() {	# contenders FILE [report [REPORT_RUNS]]
 	local f=$1 n base
 	n=$(events "$f")
 	RUNS=$(slow_runs "$f") row "$f" "bench/baseline (libtracecmd)" 0 "$n" "$BASE" "$f"
@@ -162,12 +163,13 @@ contenders() {	# contenders FILE [report]
 	RUNS=$(slow_runs "$f") row "$f" "kmrv check --reader=libtracecmd" "$base" "$n" "$KMRV" check --reader libtracecmd --spec all "$f"
 	row "$f" "direct reader alone" "$base" "$n" "$DUMP" --count --reader direct "$f"
 	if [ "${2:-}" = report ] && [ $HAVE_TC = 1 ]; then
-		row "$f" "trace-cmd report >/dev/null" "$base" "$n" trace-cmd report -i "$f"
+		RUNS=${3:-$RUNS} row "$f" "trace-cmd report >/dev/null" "$base" "$n" trace-cmd report -i "$f"
 	fi
 }
 
 echo "machine: $(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2 }'), $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -r); RUNS=$RUNS" >&2
-contenders "$SYN"
+# trace-cmd report on the 20M trace takes minutes: SLOW_RUNS runs
+contenders "$SYN" report "${SLOW_RUNS:-1}"
 [ -s "$SYN7" ] && contenders "$SYN7"
 contenders "$SLICE" report
 [ -n "$SAMPLE" ] && contenders "$SAMPLE" report
@@ -186,8 +188,17 @@ fi
 row "$SMALL" "kmrv check --spec all -t 1 (live 1k)" 0 "$(events "$SMALL")" \
 	"$KMRV" check --spec all -t 1 "$SMALL"
 echo
-echo "== events/s (median of $RUNS runs; ${SLOW_RUNS:-1} for libtracecmd on v7), ratio to bench/baseline on the same file, peak RSS"
+echo "== events/s (median of $RUNS runs; ${SLOW_RUNS:-1} for libtracecmd on v7 and trace-cmd report on the 20M trace), ratio to bench/baseline on the same file, peak RSS"
 cat "$ROWS"
+echo
+echo "== kmrv check --spec all against trace-cmd report on the same file (seconds, ratio)"
+awk '/kmrv check --spec all +[0-9]/ { check[$1] = $(NF - 3) }
+     /trace-cmd report/ { report[$1] = $(NF - 3) }
+     END {
+	for (f in report)
+		if (check[f] > 0)
+			printf "  %-16s %8.3f s against %8.3f s: %5.1fx\n", f, check[f], report[f], report[f] / check[f]
+     }' "$ROWS" | sort
 
 # Where kmrv check spends its time, by function group (perf samples;
 # helpers the compiler inlined count with their caller).

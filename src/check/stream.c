@@ -71,8 +71,8 @@ struct ring {
 	struct batch		*b;		/* [RING_BATCHES] */
 	/*
 	 * At the end, the specs in the order their at-end verdicts are
-	 * taken (share_ends), set before the lanes are woken to end, and
-	 * the next one not yet taken.
+	 * taken (plan_ends, before the lanes are woken to end), and the
+	 * next one no thread has taken yet (take_ends).
 	 */
 	int			*end_order;	/* [run->nr] */
 	atomic_int		next_end;
@@ -276,7 +276,7 @@ static int read_batch(struct run *run, struct batch *b, char *err, size_t errlen
 }
 
 /* With one lane: every spec's at-end verdicts, on the reading thread. */
-static void lane_end(struct run *run)
+static void take_all_ends(struct run *run)
 {
 	for (int i = 0; i < run->nr; i++) {
 		kmrv_monitor_finish(run->monitors[i]);
@@ -323,20 +323,24 @@ static int stream_one_lane(struct run *run, char *err, size_t errlen)
  * of whose objects leak, lane 0 had both leak specs and the other lane
  * nothing to end.
  */
+static size_t end_work(const struct run *run, int spec)
+{
+	return kmrv_monitor_end_work(run->monitors[spec]);
+}
+
 static void plan_ends(struct run *run)
 {
-	struct ring *r = run->ring;
+	int *order = run->ring->end_order;
 
+	/* by insertion: a handful of specs */
 	for (int i = 0; i < run->nr; i++) {
-		size_t work = kmrv_monitor_end_work(run->monitors[i]);
 		int j = i;
 
-		for (; j > 0 && kmrv_monitor_end_work(
-				run->monitors[r->end_order[j - 1]]) < work; j--)
-			r->end_order[j] = r->end_order[j - 1];
-		r->end_order[j] = i;
+		for (; j > 0 && end_work(run, order[j - 1]) < end_work(run, i); j--)
+			order[j] = order[j - 1];
+		order[j] = i;
 	}
-	atomic_store(&r->next_end, 0);
+	atomic_store(&run->ring->next_end, 0);
 }
 
 /* This thread's share of the at-end verdicts; @reader: the reading one. */
@@ -595,7 +599,7 @@ int stream_events(struct run *run, char *err, size_t errlen)
 	if (run->nr_lanes <= 1) {
 		ret = stream_one_lane(run, err, errlen);
 		if (!ret)
-			lane_end(run);
+			take_all_ends(run);
 		return ret;
 	}
 	ret = start_lanes(run);
