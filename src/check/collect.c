@@ -95,8 +95,8 @@ static uint64_t *add_row(struct collector *c, struct addr_row **rows,
 
 /*
  * The counts of @key's row, added if new. Inline, the row added out of
- * line: every verdict asks it twice, and called it was a quarter of
- * a verdict's instructions.
+ * line: every verdict asks it twice, and called it cost each verdict
+ * 23 instructions more (callgrind, the 1M bench slice).
  */
 static inline __attribute__((always_inline))
 uint64_t *row_counts(struct collector *c, struct idmap *map,
