@@ -221,17 +221,18 @@ static int setup(struct run *run, char *err, size_t errlen)
 	 */
 	unsigned int flags = run->opts->keep_violations ? KMRV_MONITOR_HISTORY :
 							  KMRV_MONITOR_END_UNSORTED;
+	int *lane_of;
 
 	run->nr = set->nr;
 	run->monitors = calloc(set->nr ? set->nr : 1, sizeof(*run->monitors));
 	run->collectors = calloc(set->nr ? set->nr : 1, sizeof(*run->collectors));
-	run->lane_of = calloc(set->nr ? set->nr : 1, sizeof(*run->lane_of));
 	run->ended_here = calloc(set->nr ? set->nr : 1, sizeof(*run->ended_here));
-	if (!run->monitors || !run->collectors || !run->lane_of ||
-	    !run->ended_here || plan_lanes(run, run->lane_of))
+	lane_of = calloc(set->nr ? set->nr : 1, sizeof(*lane_of));
+	if (!run->monitors || !run->collectors || !run->ended_here || !lane_of ||
+	    plan_lanes(run, lane_of))
 		goto nomem;
 	for (int i = 0; i < set->nr; i++) {
-		struct lane *l = &run->lanes[run->lane_of[i]];
+		struct lane *l = &run->lanes[lane_of[i]];
 
 		run->collectors[i] = collector_new(set->specs[i], run->opts, run->trace,
 						   &l->tree);
@@ -243,12 +244,15 @@ static int setup(struct run *run, char *err, size_t errlen)
 		if (!run->monitors[i])
 			goto nomem;
 		l->monitors[l->nr++] = run->monitors[i];
+		l->key_types |= kmrv_monitor_key_types(run->monitors[i]);
 		for (int tp = 0; tp < KMRV_TP__COUNT; tp++)
 			if (set->specs[i]->tp_event[tp] != KMRV_NONE)
 				l->by_tp[tp][l->nr_by_tp[tp]++] = run->monitors[i];
 	}
+	free(lane_of);
 	return 0;
 nomem:
+	free(lane_of);
 	snprintf(err, errlen, "%s: out of memory", run->res->path);
 	return -1;
 }
@@ -310,7 +314,6 @@ static void teardown(struct run *run)
 	}
 	free(run->monitors);
 	free(run->collectors);
-	free(run->lane_of);
 	free(run->ended_here);
 	for (int k = 0; k < run->nr_lanes; k++) {
 		free(run->lanes[k].monitors);

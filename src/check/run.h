@@ -41,8 +41,8 @@ struct lane {
 	int			nr_by_tp[KMRV_TP__COUNT];
 	/*
 	 * Of those, the ones whose tables have outgrown the cache, renewed
-	 * each batch: a prefetch into a table that fits costs a hash and
-	 * saves nothing.
+	 * each batch: a prefetch into a table that fits costs instructions
+	 * and saves nothing.
 	 */
 	struct kmrv_monitor	**misses_by_tp[KMRV_TP__COUNT];
 	int			nr_misses_by_tp[KMRV_TP__COUNT];
@@ -67,7 +67,6 @@ struct run {
 	struct kmrv_trace_result	*res;
 	int				nr;		/* specs */
 	struct kmrv_monitor		**monitors;	/* [spec] */
-	int				*lane_of;	/* [spec] */
 	/*
 	 * [spec]: its at-end verdicts were given on the reading thread
 	 * (written by that thread only; stream_events says which it gave)

@@ -157,9 +157,6 @@ static int check_limit(struct run *run)
  */
 static void lane_plan_prefetch(struct lane *l)
 {
-	l->key_types = 0;
-	for (int i = 0; i < l->nr; i++)
-		l->key_types |= kmrv_monitor_key_types(l->monitors[i]);
 	for (int tp = 0; tp < KMRV_TP__COUNT; tp++) {
 		int n = 0;
 
@@ -516,8 +513,8 @@ static void free_batches(struct ring *r)
 
 /*
  * Wake the lanes to stop; @ended: every lane stepped the whole trace, and
- * each gives its at-end verdicts, lane 0's here. The others may still be
- * giving theirs when this returns.
+ * the threads share out the at-end verdicts (plan_ends), this one too.
+ * The others may still be giving theirs when this returns.
  */
 static void close_ring(struct run *run, bool ended)
 {

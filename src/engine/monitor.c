@@ -104,7 +104,6 @@ struct kmrv_monitor {
 	struct cell		*cells;
 	int			nr_events;
 	uint8_t			key;		/* enum kmrv_key_type */
-	bool			pid_keyed;	/* key pid ptr */
 	bool			grouped;	/* a `group` line */
 	struct tp_bind		bind[KMRV_TP__COUNT];
 	enum kmrv_table_history	history;
@@ -692,7 +691,7 @@ int kmrv_monitor_step_object(struct kmrv_monitor *m,
 	int32_t pid;
 	int oe;
 
-	pid = m->pid_keyed ? ev->pid : 0;
+	pid = m->key == KMRV_KEY_PID_PTR ? ev->pid : 0;
 	m->steps++;
 
 	if (!m->table)
@@ -990,7 +989,6 @@ struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,
 		goto fail;
 	m->spec = spec;
 	m->key = (uint8_t)spec->key;
-	m->pid_keyed = spec->key == KMRV_KEY_PID_PTR;
 	m->grouped = spec->group != KMRV_GROUP_NONE;
 	m->fn = fn;
 	m->ctx = ctx;
@@ -1005,8 +1003,7 @@ struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,
 		b->event = (int8_t)spec->tp_event[tp];
 		b->class = (uint8_t)kmrv_tp_class((enum kmrv_tp)tp);
 		/* the lines record() and the group slots write */
-		b->writes_history = m->free_history ||
-				    spec->group != KMRV_GROUP_NONE ||
+		b->writes_history = m->free_history || m->grouped ||
 				    b->class == KMRV_CLASS_ALLOC;
 	}
 
