@@ -22,8 +22,9 @@
 # bench/baseline's events/s on the same file, and peak RSS. `kmrv check`
 # rows use the default threads (one per CPU, at most one per spec); the
 # "-t 1" rows one thread. Then: the ns/event split of kmrv check -t 1
-# (perf, on the 20M trace), -j, start-up time on the sample, and
-# table_bench.
+# (perf, on the 20M trace), -j, start-up time on the sample,
+# memory_floor, bench/floor (the reading and the large tables alone,
+# on the 20M and the real trace), and table_bench.
 #
 # Environment: RUNS (default 3), SLOW_RUNS (1: the libtracecmd rows on
 # the v7 file and trace-cmd report on the 20M one, minutes each), EVENTS (20000000), LIVE (500000),
@@ -272,6 +273,39 @@ fi
 echo
 echo "== bench/memory_floor: what one core of this machine allows"
 "$B/bench/memory_floor"
+
+# floor_rows FILE: bench/floor's tables one by one, then on two threads,
+# beside kmrv check and what 5x the baseline would take on that file.
+floor_rows() {
+	local f=$1 name s label
+	name=$(basename "$f")
+	echo
+	echo "== bench/floor on $name: the reading and the large tables alone, no automaton (median of $RUNS)"
+	for arg in "0 1" "1 1" "2 1" "3 1" "3 2"; do
+		set -- $arg
+		case $1 in
+		0) label="reading alone" ;;
+		1) label="+ alloc-free's table" ;;
+		2) label="+ slab-alloc-free's table" ;;
+		3) label="+ no-realloc's table" ;;
+		esac
+		[ "$2" = 2 ] && label="the three tables, 2 threads"
+		s=$(measure "$B/bench/floor" "$f" "$1" "$2")
+		printf '  %-34s %8s s %6.0f MB\n' "$label" "${s% *}" \
+			"$(awk -v k="${s#* }" 'BEGIN { print k / 1024 }')"
+	done
+	awk -v f="$name" '$1 == f && /bench\/baseline/ { base = $(NF - 3) }
+	     $1 == f && /kmrv check --spec all +[0-9]/ { check = $(NF - 3) }
+	     END { if (base > 0) printf "  %-34s %8.3f s\n  %-34s %8.3f s\n", \
+			"kmrv check --spec all (above)", check, "5x bench/baseline would be", base / 5 }' "$ROWS"
+}
+
+echo
+echo "Where the floor sits: bench/floor reads the file as kmrv check does and"
+echo "touches the tables of alloc-free, slab-alloc-free and no-realloc, each"
+echo "event's instance found or added with the check's prefetch, and nothing else."
+floor_rows "$SYN"
+[ -s "$REAL" ] && floor_rows "$REAL"
 
 if [ "${SKIP_TABLE:-0}" != 1 ]; then
 	echo
