@@ -4,8 +4,9 @@
  * kmrv's reader and tables: the trace read as kmrv check reads it (the
  * direct reader, 512 events a call), and each object event looked up,
  * or added, in the tables that --spec all keeps large, with the check's
- * prefetch distance, one hash per key and one store per instance, and
- * nothing else: no automaton, no verdict, no report, no group spec.
+ * prefetch distance, one hash per key type (kmrv_key_hashes, as a lane
+ * makes them) and one store per instance, and nothing else: no
+ * automaton, no verdict, no report, no group spec.
  *
  *   floor FILE TABLES [THREADS]      (TABLES 0-3, THREADS 1 or 2)
  *
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "kmrv/engine.h"
 #include "kmrv/event.h"
 #include "kmrv/table.h"
 #include "kmrv/trace.h"
@@ -37,7 +39,7 @@
 
 struct floor_table {
 	struct kmrv_table	*t;
-	bool			by_pid;
+	enum kmrv_key_type	key;
 	bool			slab;	/* takes kmem_cache events too */
 };
 
@@ -45,11 +47,12 @@ struct worker {
 	const char		*path;
 	struct floor_table	*ft;
 	int			nr;
+	unsigned int		key_types;	/* of its tables, as a lane's */
 	uint64_t		events;
 	int			ret;
 	pthread_t		thread;
 	struct kmrv_event	ev[BATCH];
-	uint64_t		hash[BATCH][MAX_TABLES];
+	struct kmrv_key_hashes	hash[BATCH];
 	bool			object[BATCH];
 };
 
@@ -62,14 +65,15 @@ static double now(void)
 }
 
 static int touch(struct floor_table *ft, const struct kmrv_event *ev,
-		 uint64_t hash)
+		 const struct kmrv_key_hashes *h)
 {
-	int32_t pid = ft->by_pid ? ev->pid : 0;
+	int32_t pid = ft->key == KMRV_KEY_PID_PTR ? ev->pid : 0;
 	struct kmrv_alloc_record *rec;
 	struct kmrv_instance *inst;
 	bool created;
 
-	inst = kmrv_table_insert_hashed(ft->t, hash, ev->ptr, pid, &created);
+	inst = kmrv_table_insert_hashed(ft->t, h->of[ft->key], ev->ptr, pid,
+					&created);
 	if (!inst)
 		return -1;
 	inst->state = (uint8_t)kmrv_tp_class(ev->tp);
@@ -82,7 +86,8 @@ static int touch(struct floor_table *ft, const struct kmrv_event *ev,
 }
 
 /*
- * Each event's hashes, and whether it names an object, in one pass: the
+ * Whether each event names an object, and its key's hashes, one per key
+ * type as a lane makes them, in one pass: the
  * loops after it then branch only on that flag, which is always set on
  * these traces, and not on the class, which a random alloc/free mix
  * mispredicts half the time. With the class tested first in each loop,
@@ -97,9 +102,8 @@ static void hash_batch(struct worker *w, int got)
 		w->object[i] = kmrv_tp_class(ev->tp) != KMRV_CLASS_OTHER &&
 			       (ev->ptr > KMRV_ZERO_SIZE_PTR ||
 				kmrv_event_names_object(ev));
-		for (int k = 0; k < w->nr; k++)
-			w->hash[i][k] = kmrv_table_hash(ev->ptr,
-							w->ft[k].by_pid ? ev->pid : 0);
+		if (w->object[i])
+			kmrv_key_hashes(ev, w->key_types, &w->hash[i]);
 	}
 }
 
@@ -113,7 +117,8 @@ static void prefetch(struct worker *w, int i)
 {
 	for (int k = 0; w->object[i] && k < w->nr; k++)
 		if (takes(&w->ft[k], &w->ev[i]))
-			kmrv_table_prefetch(w->ft[k].t, w->hash[i][k], false);
+			kmrv_table_prefetch(w->ft[k].t,
+					    w->hash[i].of[w->ft[k].key], false);
 }
 
 static int step_batch(struct worker *w, int got)
@@ -125,7 +130,7 @@ static int step_batch(struct worker *w, int got)
 			prefetch(w, i + LOOKAHEAD);
 		for (int k = 0; w->object[i] && k < w->nr; k++)
 			if (takes(&w->ft[k], &w->ev[i]) &&
-			    touch(&w->ft[k], &w->ev[i], w->hash[i][k]))
+			    touch(&w->ft[k], &w->ev[i], &w->hash[i]))
 				return -1;
 	}
 	return 0;
@@ -139,6 +144,8 @@ static void *work(void *arg)
 	int got;
 
 	w->ret = -1;
+	for (int k = 0; k < w->nr; k++)
+		w->key_types |= 1u << w->ft[k].key;
 	trace = kmrv_trace_open_reader(w->path, "direct", err, sizeof(err));
 	if (!trace) {
 		fprintf(stderr, "floor: %s\n", err);
@@ -164,7 +171,9 @@ out:
 int main(int argc, char **argv)
 {
 	struct floor_table ft[MAX_TABLES] = {
-		{ NULL, false, false }, { NULL, false, true }, { NULL, true, false },
+		{ NULL, KMRV_KEY_PTR, false },
+		{ NULL, KMRV_KEY_PTR, true },
+		{ NULL, KMRV_KEY_PID_PTR, false },
 	};
 	static struct worker w[2];
 	int nr, threads = 1, ret = 0;
@@ -177,8 +186,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (int k = 0; k < nr; k++) {
-		ft[k].t = kmrv_table_new(1024, ft[k].by_pid ? KMRV_HISTORY_NONE :
-					 KMRV_HISTORY_ALLOC);
+		ft[k].t = kmrv_table_new(1024, ft[k].key == KMRV_KEY_PID_PTR ?
+					 KMRV_HISTORY_NONE : KMRV_HISTORY_ALLOC);
 		if (!ft[k].t) {
 			fprintf(stderr, "floor: out of memory\n");
 			return 2;

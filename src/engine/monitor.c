@@ -1012,7 +1012,7 @@ struct kmrv_monitor *kmrv_monitor_new(const struct kmrv_spec *spec,
 		if (!m->table)
 			goto fail;
 	}
-	if (spec->group != KMRV_GROUP_NONE &&
+	if (m->grouped &&
 	    groups_alloc(&m->groups, GROUPS_MIN_CAPACITY))
 		goto fail;
 	if (m->history == KMRV_HISTORY_ALLOC && origins_init(&m->origins))
